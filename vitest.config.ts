@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources through the
+// `@sentinelkit/source` export condition, so tests never need a build first.
+const conditions = ['@sentinelkit/source', 'node', 'import', 'module', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [
+            'packages/*/test/**/*.int.test.ts',
+            'test/**/*.int.test.ts',
+            'examples/*/test/**/*.int.test.ts',
+          ],
+          exclude: ['**/node_modules/**'],
+          pool: 'forks',
+          // Each file starts its own topology (6 redis-server processes). Two at a
+          // time keeps a 2-core machine from starving Sentinel's timers.
+          maxWorkers: 2,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
