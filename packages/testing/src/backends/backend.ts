@@ -1,0 +1,45 @@
+/**
+ * How nodes are started is a backend's business; everything else (configs,
+ * readiness, faults, Sentinel queries) lives in the topology and works the same
+ * for every backend.
+ */
+
+export type NodeKind = 'data' | 'sentinel';
+
+/** What a backend needs to run one node. */
+export interface NodeSpec {
+  kind: NodeKind;
+  /** Unique within the topology, e.g. `data-0`, `sentinel-2`. */
+  name: string;
+  /** Loopback address the node listens on and announces. */
+  host: string;
+  port: number;
+  /** Redis config text, without `dir` and `logfile` (the backend adds them). */
+  config: string;
+}
+
+/** One running (or stopped) node, as a backend drives it. */
+export interface BackendNode {
+  /** OS process id, when the backend knows it. */
+  readonly pid: number | undefined;
+  /** Starts the node (again) with its current config; resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Hard kill (SIGKILL); resolves once it is gone. A frozen node is killed too. */
+  kill(): Promise<void>;
+  /** Suspends the node (SIGSTOP or a cgroup freeze): its sockets stay open and silent. */
+  freeze(): Promise<void>;
+  /** Resumes a frozen node. */
+  thaw(): Promise<void>;
+  /** Last lines of the node's log, for error messages. */
+  logTail(lines?: number): Promise<string>;
+}
+
+export interface NodeBackend {
+  /** Short name for messages, e.g. `process`. */
+  readonly name: string;
+  /** Host directory holding the nodes' files, if the backend uses one. */
+  readonly workDir: string | undefined;
+  createNode(spec: NodeSpec): BackendNode;
+  /** Releases whatever the backend itself holds (temp directory, engine connections). */
+  dispose(): Promise<void>;
+}

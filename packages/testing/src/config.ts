@@ -1,0 +1,101 @@
+/**
+ * Redis and Sentinel configuration for test topologies, as pure functions of
+ * the topology's settings. Backends add only `dir` and `logfile`.
+ */
+
+/** Credentials of the data nodes (master and replicas). */
+export interface DataAuth {
+  /** ACL user; `undefined` means the default user with `requirepass`. */
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+export interface DataNodeConfigInput {
+  port: number;
+  host: string;
+  auth: DataAuth;
+  /** Address of the master to replicate from; omitted for the initial master. */
+  replicaOf?: { host: string; port: number } | undefined;
+}
+
+export interface SentinelConfigInput {
+  port: number;
+  host: string;
+  masterName: string;
+  master: { host: string; port: number };
+  quorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+  dataAuth: DataAuth;
+  /** Password that clients (and the other sentinels) need to talk to this sentinel. */
+  sentinelPassword?: string | undefined;
+}
+
+/** Renders a Redis config value; quotes anything that is not a plain word. */
+function value(text: string): string {
+  return /^[A-Za-z0-9_.:/@-]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+function lines(directives: ReadonlyArray<readonly string[]>): string {
+  return `${directives.map((parts) => parts.map(value).join(' ')).join('\n')}\n`;
+}
+
+export function dataNodeConfig(input: DataNodeConfigInput): string {
+  const { auth } = input;
+  const directives: string[][] = [
+    ['port', String(input.port)],
+    ['bind', input.host],
+    ['protected-mode', 'no'],
+    // No persistence: a restarted node resyncs from the master, which is what a
+    // fresh replica does in production too, and it keeps tests fast.
+    ['save', ''],
+    ['appendonly', 'no'],
+    ['repl-diskless-sync', 'yes'],
+    ['repl-diskless-sync-delay', '0'],
+  ];
+  if (auth.username !== undefined) {
+    directives.push(['user', 'default', 'off']);
+    directives.push(['user', auth.username, 'on', `>${auth.password ?? ''}`, '~*', '&*', '+@all']);
+    directives.push(['masteruser', auth.username]);
+  } else if (auth.password !== undefined) {
+    directives.push(['requirepass', auth.password]);
+  }
+  if (auth.password !== undefined) directives.push(['masterauth', auth.password]);
+  if (input.replicaOf) {
+    directives.push(['replicaof', input.replicaOf.host, String(input.replicaOf.port)]);
+  }
+  return lines(directives);
+}
+
+export function sentinelConfig(input: SentinelConfigInput): string {
+  const name = input.masterName;
+  const directives: string[][] = [
+    ['port', String(input.port)],
+    ['bind', input.host],
+    ['protected-mode', 'no'],
+    ['sentinel', 'resolve-hostnames', 'no'],
+    ['sentinel', 'announce-ip', input.host],
+    [
+      'sentinel',
+      'monitor',
+      name,
+      input.master.host,
+      String(input.master.port),
+      String(input.quorum),
+    ],
+    ['sentinel', 'down-after-milliseconds', name, String(input.downAfterMs)],
+    ['sentinel', 'failover-timeout', name, String(input.failoverTimeoutMs)],
+    ['sentinel', 'parallel-syncs', name, '1'],
+  ];
+  if (input.dataAuth.username !== undefined) {
+    directives.push(['sentinel', 'auth-user', name, input.dataAuth.username]);
+  }
+  if (input.dataAuth.password !== undefined) {
+    directives.push(['sentinel', 'auth-pass', name, input.dataAuth.password]);
+  }
+  if (input.sentinelPassword !== undefined) {
+    directives.push(['requirepass', input.sentinelPassword]);
+    directives.push(['sentinel', 'sentinel-pass', input.sentinelPassword]);
+  }
+  return lines(directives);
+}

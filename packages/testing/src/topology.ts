@@ -1,0 +1,601 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import type { BackendNode, NodeBackend, NodeKind } from './backends/backend.js';
+import { createProcessBackend } from './backends/process.js';
+import { type DataAuth, dataNodeConfig, sentinelConfig } from './config.js';
+import { TopologyError } from './errors.js';
+import {
+  type Address,
+  assessHealth,
+  flatToRecord,
+  type SentinelView,
+  toReplicaView,
+} from './health.js';
+import { allocatePorts, releasePorts } from './ports.js';
+
+/** Options of {@link startSentinelTopology}. */
+export interface SentinelTopologyOptions {
+  /** Number of replicas. @default 2 */
+  replicas?: number;
+  /** Number of sentinels. @default 3 */
+  sentinels?: number;
+  /** Sentinels that must agree the master is down. @default a majority of `sentinels` */
+  quorum?: number;
+  /** Name Sentinel monitors the master under. @default 'mymaster' */
+  masterName?: string;
+  /** Sentinel's `down-after-milliseconds`. @default 1000 */
+  downAfterMs?: number;
+  /** Sentinel's `failover-timeout`. @default 3000 */
+  failoverTimeoutMs?: number;
+  /** Password of the data nodes (`requirepass`, or the ACL user's password with `username`). */
+  password?: string;
+  /** ACL user on the data nodes; the default user is then switched off. Requires `password`. */
+  username?: string;
+  /** Password clients need to talk to the sentinels (separate from the data nodes'). */
+  sentinelPassword?: string;
+  /** How long to wait for the topology to become healthy. @default 20000 */
+  readyTimeoutMs?: number;
+  /**
+   * How nodes are started: `'process'` runs local `redis-server` processes, or
+   * pass any {@link NodeBackend}. @default 'process'
+   */
+  backend?: 'process' | NodeBackend;
+  /** Path to `redis-server` for the process backend. @default found on PATH or `$SENTINELKIT_REDIS_SERVER` */
+  redisServer?: string;
+}
+
+export type NodeState = 'running' | 'frozen' | 'killed';
+
+/** One redis-server of the topology: a data node (master or replica) or a sentinel. */
+export class TopologyNode {
+  /** @internal */
+  _state: NodeState = 'killed';
+
+  constructor(
+    /** `data` (master or replica: roles change on failover) or `sentinel`. */
+    readonly kind: NodeKind,
+    /** Position among nodes of the same kind. */
+    readonly index: number,
+    readonly host: string,
+    readonly port: number,
+    /** @internal */
+    readonly _backend: BackendNode,
+  ) {}
+
+  /** `data-0`, `sentinel-2`, … (`data-0` is the initial master). */
+  get name(): string {
+    return `${this.kind}-${this.index}`;
+  }
+
+  /** `host:port`. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this._backend.pid;
+  }
+
+  get state(): NodeState {
+    return this._state;
+  }
+
+  toString(): string {
+    return `${this.name} (${this.address}, ${this._state})`;
+  }
+}
+
+/** One message a sentinel published, as received by the topology's subscribers. */
+export interface SentinelEvent {
+  /** The sentinel that published it. */
+  sentinel: TopologyNode;
+  /** Event type, which is also the channel name, e.g. `+switch-master`. */
+  type: string;
+  message: string;
+  /** Epoch milliseconds (sub-millisecond precision) when it was received. */
+  at: number;
+}
+
+/** A completed failover as Sentinel announced it. */
+export interface SwitchEvent {
+  /** The node that is master now. */
+  master: TopologyNode;
+  /** The address that was master before. */
+  from: Address;
+  /** Epoch milliseconds when the first sentinel published `+switch-master`. */
+  at: number;
+  /** The sentinel that announced it first. */
+  sentinel: TopologyNode;
+}
+
+/** Plain options a Sentinel client needs to reach this topology. */
+export interface TopologyConnectionOptions {
+  masterName: string;
+  sentinels: Address[];
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+}
+
+const POLL_INTERVAL_MS = 50;
+
+/** Wall-clock epoch milliseconds with sub-millisecond precision. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function positiveInteger(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      `Invalid option "${name}": expected an integer >= ${min}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A running Sentinel deployment on loopback ports, with fault injection.
+ * Obtain one with {@link startSentinelTopology}; always `stop()` it.
+ */
+export class SentinelTopology {
+  readonly masterName: string;
+  /** Every data node; roles change on failover, so ask {@link currentMaster} who is master. */
+  readonly dataNodes: readonly TopologyNode[];
+  readonly sentinelNodes: readonly TopologyNode[];
+  /** Every sentinel published event received since start, oldest first. */
+  readonly events: SentinelEvent[] = [];
+
+  private readonly admin = new Map<TopologyNode, Redis>();
+  private readonly subscribers: Redis[] = [];
+  private readonly emitter = new EventEmitter();
+  private lastFaultAt: number;
+  private stopping: Promise<void> | undefined;
+
+  /** @internal use {@link startSentinelTopology} */
+  constructor(
+    private readonly backend: NodeBackend,
+    private readonly settings: Required<
+      Pick<SentinelTopologyOptions, 'masterName' | 'readyTimeoutMs'>
+    > & { dataAuth: DataAuth; sentinelPassword: string | undefined },
+    dataNodes: TopologyNode[],
+    sentinelNodes: TopologyNode[],
+  ) {
+    this.masterName = settings.masterName;
+    this.dataNodes = dataNodes;
+    this.sentinelNodes = sentinelNodes;
+    this.lastFaultAt = now();
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Host directory holding the nodes' configs and logs (removed by `stop()`). */
+  get workDir(): string | undefined {
+    return this.backend.workDir;
+  }
+
+  /** Sentinel addresses, in order. */
+  get sentinels(): Address[] {
+    return this.sentinelNodes.map(({ host, port }) => ({ host, port }));
+  }
+
+  /** django-redis-sentinel location: `mymaster/127.0.0.1:p1,127.0.0.1:p2,…/0` (no credentials). */
+  get location(): string {
+    return `${this.masterName}/${this.sentinelNodes.map((n) => n.address).join(',')}/0`;
+  }
+
+  /** What a Sentinel client needs, credentials included. */
+  get connectionOptions(): TopologyConnectionOptions {
+    const { username, password } = this.settings.dataAuth;
+    return {
+      masterName: this.masterName,
+      sentinels: this.sentinels,
+      ...(username !== undefined && { username }),
+      ...(password !== undefined && { password }),
+      ...(this.settings.sentinelPassword !== undefined && {
+        sentinelPassword: this.settings.sentinelPassword,
+      }),
+    };
+  }
+
+  /** The data node the running sentinels name as master (the majority answer). */
+  async currentMaster(): Promise<TopologyNode> {
+    this.assertRunning();
+    const answers = await Promise.all(
+      this.runningSentinels().map((s) =>
+        this.adminFor(s)
+          .call('SENTINEL', 'get-master-addr-by-name', this.masterName)
+          .then((reply) => (Array.isArray(reply) ? `${reply[0]}:${reply[1]}` : undefined))
+          .catch(() => undefined),
+      ),
+    );
+    const counts = new Map<string, number>();
+    for (const a of answers) if (a) counts.set(a, (counts.get(a) ?? 0) + 1);
+    const best = [...counts].sort((x, y) => y[1] - x[1])[0];
+    if (!best) throw new TopologyError('NOT_READY', 'no running sentinel names a master');
+    return this.dataNodeAt(best[0]);
+  }
+
+  /** Data nodes other than the current master, in index order. */
+  async replicas(): Promise<TopologyNode[]> {
+    const master = await this.currentMaster();
+    return this.dataNodes.filter((n) => n !== master);
+  }
+
+  /** SIGKILLs the current master; returns it. */
+  async killMaster(): Promise<TopologyNode> {
+    const master = await this.currentMaster();
+    await this.kill(master);
+    return master;
+  }
+
+  /** SIGSTOPs the current master (a hung host: sockets stay open, nothing answers); returns it. */
+  async freezeMaster(): Promise<TopologyNode> {
+    const master = await this.currentMaster();
+    await this.freeze(master);
+    return master;
+  }
+
+  /** SIGKILLs the `index`-th current replica (in data-node order); returns it. */
+  async killReplica(index = 0): Promise<TopologyNode> {
+    const node = await this.replicaAt(index);
+    await this.kill(node);
+    return node;
+  }
+
+  /** SIGSTOPs the `index`-th current replica; returns it. */
+  async freezeReplica(index = 0): Promise<TopologyNode> {
+    const node = await this.replicaAt(index);
+    await this.freeze(node);
+    return node;
+  }
+
+  /** SIGKILLs sentinel `index`; returns it. */
+  async killSentinel(index = 0): Promise<TopologyNode> {
+    const node = this.sentinelNodes[index];
+    if (!node) throw new TopologyError('NO_SUCH_NODE', `there is no sentinel ${index}`);
+    await this.kill(node);
+    return node;
+  }
+
+  /** SIGKILLs any node (running or frozen). */
+  async kill(node: TopologyNode): Promise<void> {
+    this.markFault();
+    await node._backend.kill();
+    node._state = 'killed';
+  }
+
+  /** SIGSTOPs any running node. */
+  async freeze(node: TopologyNode): Promise<void> {
+    this.markFault();
+    await node._backend.freeze();
+    node._state = 'frozen';
+  }
+
+  /** SIGCONTs `node`, or every frozen node when called without one. */
+  async thaw(node?: TopologyNode): Promise<void> {
+    const frozen = node ? [node] : [...this.dataNodes, ...this.sentinelNodes];
+    for (const n of frozen) {
+      if (n._state !== 'frozen') continue;
+      await n._backend.thaw();
+      n._state = 'running';
+    }
+  }
+
+  /**
+   * Kills `node` if it is still running or frozen and starts it again with the
+   * config it last wrote (a data node that was master comes back as master until
+   * Sentinel converts it). Resolves once it accepts connections.
+   */
+  async restart(node: TopologyNode): Promise<void> {
+    this.assertRunning();
+    if (node._state !== 'killed') await this.kill(node);
+    await node._backend.start();
+    node._state = 'running';
+  }
+
+  /** Asks a sentinel for a graceful failover (`SENTINEL FAILOVER`). */
+  async failover(): Promise<void> {
+    const sentinel = this.runningSentinels()[0];
+    if (!sentinel) throw new TopologyError('NOT_READY', 'no running sentinel to ask for a failover');
+    this.markFault();
+    await this.adminFor(sentinel).call('SENTINEL', 'FAILOVER', this.masterName);
+  }
+
+  /**
+   * Resolves with the first `+switch-master` for this master name published
+   * after `after` (default: the most recent fault or `failover()`, so it may be
+   * called before or after injecting the fault).
+   */
+  async waitForSwitch(options: { timeoutMs?: number; after?: number } = {}): Promise<SwitchEvent> {
+    const after = options.after ?? this.lastFaultAt;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const match = (e: SentinelEvent) =>
+      e.type === '+switch-master' && e.at >= after && e.message.startsWith(`${this.masterName} `);
+    const toSwitch = (e: SentinelEvent): SwitchEvent => {
+      const [, fromHost = '', fromPort, toHost = '', toPort] = e.message.split(' ');
+      return {
+        master: this.dataNodeAt(`${toHost}:${toPort}`),
+        from: { host: fromHost, port: Number(fromPort) },
+        at: e.at,
+        sentinel: e.sentinel,
+      };
+    };
+    const seen = this.events.find(match);
+    if (seen) return toSwitch(seen);
+    const found = await this.waitForEvent(match, timeoutMs, `+switch-master for ${this.masterName}`);
+    return toSwitch(found);
+  }
+
+  /**
+   * Resolves once every running sentinel agrees on a running master and sees
+   * every other running data node as a replica with a working link following it,
+   * and every other running sentinel. Returns the master.
+   */
+  async waitForHealthy(options: { timeoutMs?: number } = {}): Promise<TopologyNode> {
+    const deadline = Date.now() + (options.timeoutMs ?? this.settings.readyTimeoutMs);
+    let reason = 'not checked yet';
+    while (Date.now() < deadline) {
+      this.assertRunning();
+      const verdict = assessHealth(await this.sentinelViews(), {
+        runningDataNodes: this.dataNodes.filter((n) => n._state === 'running'),
+        runningSentinels: this.runningSentinels().length,
+      });
+      if (verdict.healthy) return this.dataNodeAt(`${verdict.master.host}:${verdict.master.port}`);
+      reason = verdict.reason;
+      await delay(POLL_INTERVAL_MS);
+    }
+    throw new TopologyError(
+      'NOT_READY',
+      `topology not healthy after ${options.timeoutMs ?? this.settings.readyTimeoutMs} ms: ${reason}`,
+    );
+  }
+
+  /** Kills every node, closes every connection and removes the temp directory. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const client of [...this.admin.values(), ...this.subscribers]) client.disconnect();
+      const nodes = [...this.dataNodes, ...this.sentinelNodes];
+      await Promise.all(
+        nodes.map(async (n) => {
+          await n._backend.kill();
+          n._state = 'killed';
+        }),
+      );
+      await this.backend.dispose();
+      releasePorts(nodes.map((n) => n.port));
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** @internal starts every node and waits until healthy */
+  async _start(): Promise<void> {
+    const [master, ...replicas] = this.dataNodes;
+    if (!master) throw new TopologyError('INVALID_OPTION', 'a topology needs a master');
+    await this.startNodes([master]);
+    await this.startNodes(replicas);
+    await this.startNodes(this.sentinelNodes);
+    for (const sentinel of this.sentinelNodes) await this.subscribe(sentinel);
+    await this.waitForHealthy();
+    this.lastFaultAt = now();
+  }
+
+  private async startNodes(nodes: readonly TopologyNode[]): Promise<void> {
+    await Promise.all(
+      nodes.map(async (n) => {
+        await n._backend.start();
+        n._state = 'running';
+      }),
+    );
+  }
+
+  private sentinelClient(sentinel: TopologyNode): Redis {
+    const client = new Redis({
+      host: sentinel.host,
+      port: sentinel.port,
+      ...(this.settings.sentinelPassword !== undefined && {
+        password: this.settings.sentinelPassword,
+      }),
+      lazyConnect: true,
+      // Fail fast while a sentinel is down instead of queueing: polls retry anyway.
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+      retryStrategy: () => 100,
+    });
+    // Connection errors are expected while a sentinel is killed; polls report them.
+    client.on('error', () => {});
+    return client;
+  }
+
+  private adminFor(sentinel: TopologyNode): Redis {
+    let client = this.admin.get(sentinel);
+    if (!client) {
+      client = this.sentinelClient(sentinel);
+      client.connect().catch(() => {});
+      this.admin.set(sentinel, client);
+    }
+    return client;
+  }
+
+  private async subscribe(sentinel: TopologyNode): Promise<void> {
+    const client = this.sentinelClient(sentinel);
+    this.subscribers.push(client);
+    client.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const event: SentinelEvent = { sentinel, type: channel, message, at: now() };
+      this.events.push(event);
+      this.emitter.emit('event', event);
+    });
+    await client.connect();
+    await client.psubscribe('*');
+  }
+
+  private waitForEvent(
+    match: (e: SentinelEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<SentinelEvent> {
+    return new Promise((resolve, reject) => {
+      const onEvent = (e: SentinelEvent) => {
+        if (!match(e)) return;
+        clearTimeout(timer);
+        this.emitter.off('event', onEvent);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        this.emitter.off('event', onEvent);
+        const recent = this.events
+          .slice(-10)
+          .map((e) => `${e.sentinel.name} ${e.type} ${e.message}`)
+          .join('; ');
+        reject(new TopologyError('TIMEOUT', `no ${what} within ${timeoutMs} ms; recent events: ${recent || 'none'}`));
+      }, timeoutMs);
+      this.emitter.on('event', onEvent);
+    });
+  }
+
+  private async sentinelViews(): Promise<SentinelView[]> {
+    return Promise.all(
+      this.runningSentinels().map(async (s): Promise<SentinelView> => {
+        const client = this.adminFor(s);
+        try {
+          const [master, replicas, peers] = await Promise.all([
+            client.call('SENTINEL', 'get-master-addr-by-name', this.masterName),
+            client.call('SENTINEL', 'replicas', this.masterName),
+            client.call('SENTINEL', 'sentinels', this.masterName),
+          ]);
+          return {
+            sentinel: s.name,
+            master: Array.isArray(master) ? { host: String(master[0]), port: Number(master[1]) } : null,
+            replicas: Array.isArray(replicas) ? replicas.map(toReplicaView) : [],
+            peersUp: Array.isArray(peers)
+              ? peers.filter((p) => !(flatToRecord(p).flags ?? '').includes('s_down')).length
+              : 0,
+          };
+        } catch (error) {
+          return { sentinel: s.name, error: (error as Error).message };
+        }
+      }),
+    );
+  }
+
+  private runningSentinels(): TopologyNode[] {
+    return this.sentinelNodes.filter((n) => n._state === 'running');
+  }
+
+  private async replicaAt(index: number): Promise<TopologyNode> {
+    const node = (await this.replicas())[index];
+    if (!node) throw new TopologyError('NO_SUCH_NODE', `there is no replica ${index}`);
+    return node;
+  }
+
+  private dataNodeAt(address: string): TopologyNode {
+    const node = this.dataNodes.find((n) => n.address === address);
+    if (!node) throw new TopologyError('NO_SUCH_NODE', `no data node of this topology at ${address}`);
+    return node;
+  }
+
+  private markFault(): void {
+    this.assertRunning();
+    this.lastFaultAt = now();
+  }
+
+  private assertRunning(): void {
+    if (this.stopping) throw new TopologyError('STOPPED', 'the topology has been stopped');
+  }
+}
+
+/**
+ * Starts 1 master, `replicas` replicas and `sentinels` sentinels on free
+ * loopback ports, and resolves once the topology is healthy (polled real state,
+ * never a fixed sleep). On failure everything started so far is stopped.
+ */
+export async function startSentinelTopology(
+  options: SentinelTopologyOptions = {},
+): Promise<SentinelTopology> {
+  const replicaCount = positiveInteger('replicas', options.replicas ?? 2, 0);
+  const sentinelCount = positiveInteger('sentinels', options.sentinels ?? 3, 1);
+  const quorum = positiveInteger('quorum', options.quorum ?? Math.floor(sentinelCount / 2) + 1, 1);
+  if (quorum > sentinelCount) {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      `Invalid option "quorum": ${quorum} is more than the ${sentinelCount} sentinels`,
+    );
+  }
+  const masterName = options.masterName ?? 'mymaster';
+  if (!/^[A-Za-z0-9._-]+$/.test(masterName)) {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      `Invalid option "masterName": expected letters, digits, '.', '_' or '-', got ${JSON.stringify(masterName)}`,
+    );
+  }
+  if (options.username !== undefined && options.password === undefined) {
+    throw new TopologyError('INVALID_OPTION', 'Invalid option "username": an ACL user needs a "password" too');
+  }
+  const downAfterMs = positiveInteger('downAfterMs', options.downAfterMs ?? 1000, 1);
+  const failoverTimeoutMs = positiveInteger('failoverTimeoutMs', options.failoverTimeoutMs ?? 3000, 1);
+  const readyTimeoutMs = positiveInteger('readyTimeoutMs', options.readyTimeoutMs ?? 20_000, 1);
+
+  const host = '127.0.0.1';
+  const dataAuth: DataAuth = { username: options.username, password: options.password };
+  const backend =
+    typeof options.backend === 'object'
+      ? options.backend
+      : await createProcessBackend({ redisServer: options.redisServer });
+  const ports = await allocatePorts(1 + replicaCount + sentinelCount, host);
+  const [masterPort = 0] = ports;
+  const master = { host, port: masterPort };
+
+  const node = (kind: NodeKind, index: number, port: number, config: string) =>
+    new TopologyNode(
+      kind,
+      index,
+      host,
+      port,
+      backend.createNode({ kind, name: `${kind}-${index}`, host, port, config }),
+    );
+  const dataNodes = ports
+    .slice(0, 1 + replicaCount)
+    .map((port, i) =>
+      node('data', i, port, dataNodeConfig({ host, port, auth: dataAuth, replicaOf: i === 0 ? undefined : master })),
+    );
+  const sentinelNodes = ports.slice(1 + replicaCount).map((port, i) =>
+    node(
+      'sentinel',
+      i,
+      port,
+      sentinelConfig({
+        host,
+        port,
+        masterName,
+        master,
+        quorum,
+        downAfterMs,
+        failoverTimeoutMs,
+        dataAuth,
+        sentinelPassword: options.sentinelPassword,
+      }),
+    ),
+  );
+
+  const topology = new SentinelTopology(
+    backend,
+    { masterName, readyTimeoutMs, dataAuth, sentinelPassword: options.sentinelPassword },
+    dataNodes,
+    sentinelNodes,
+  );
+  try {
+    await topology._start();
+  } catch (error) {
+    await topology.stop();
+    throw error;
+  }
+  return topology;
+}
+

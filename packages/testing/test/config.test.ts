@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { dataNodeConfig, sentinelConfig } from '../src/config.js';
+
+describe('dataNodeConfig', () => {
+  it('writes a persistence-free replica config with diskless sync', () => {
+    const text = dataNodeConfig({
+      host: '127.0.0.1',
+      port: 7001,
+      auth: {},
+      replicaOf: { host: '127.0.0.1', port: 7000 },
+    });
+    expect(text).toContain('port 7001\n');
+    expect(text).toContain('save ""\n');
+    expect(text).toContain('repl-diskless-sync-delay 0\n');
+    expect(text).toContain('replicaof 127.0.0.1 7000\n');
+    expect(text).not.toContain('requirepass');
+  });
+
+  it('uses requirepass + masterauth for a password, and an ACL user when given', () => {
+    expect(dataNodeConfig({ host: 'h', port: 1, auth: { password: 'p w' } })).toContain(
+      'requirepass "p w"\nmasterauth "p w"\n',
+    );
+    const acl = dataNodeConfig({ host: 'h', port: 1, auth: { username: 'app', password: 'pw' } });
+    expect(acl).toContain('user default off\n');
+    expect(acl).toContain('user app on >pw ~* &* +@all\n');
+    expect(acl).toContain('masteruser app\nmasterauth pw\n');
+  });
+});
+
+describe('sentinelConfig', () => {
+  it('monitors the master with the given timings and credentials', () => {
+    const text = sentinelConfig({
+      host: '127.0.0.1',
+      port: 26379,
+      masterName: 'cache',
+      master: { host: '127.0.0.1', port: 7000 },
+      quorum: 2,
+      downAfterMs: 1000,
+      failoverTimeoutMs: 3000,
+      dataAuth: { username: 'app', password: 'pw' },
+      sentinelPassword: 'spw',
+    });
+    const lines = text.trim().split('\n');
+    expect(lines).toContain('sentinel monitor cache 127.0.0.1 7000 2');
+    expect(lines).toContain('sentinel down-after-milliseconds cache 1000');
+    expect(lines).toContain('sentinel failover-timeout cache 3000');
+    expect(lines).toContain('sentinel auth-user cache app');
+    expect(lines).toContain('sentinel auth-pass cache pw');
+    expect(lines).toContain('requirepass spw');
+    expect(lines).toContain('sentinel sentinel-pass spw');
+    // Settings for a master name must follow its `monitor` line.
+    expect(lines.findIndex((l) => l.startsWith('sentinel monitor'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('sentinel down-after')),
+    );
+  });
+});

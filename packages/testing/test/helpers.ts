@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import type { SentinelTopology, TopologyNode } from '../src/index.js';
+
+/** Runs one command on a data node directly, with the topology's credentials. */
+export function onNode(
+  topology: SentinelTopology,
+  node: TopologyNode,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  const { username, password } = topology.connectionOptions;
+  return onPort(node.port, { username, password }, ...command);
+}
+
+/** Runs one command on 127.0.0.1:`port` as the given user (none: the default user). */
+export async function onPort(
+  port: number,
+  auth: { username?: string | undefined; password?: string | undefined },
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    ...(auth.username !== undefined && { username: auth.username }),
+    ...(auth.password !== undefined && { password: auth.password }),
+    lazyConnect: true,
+    // A bare connection (no HELLO, no CLIENT SETINFO, no ready check), so the
+    // command itself meets the node: a frozen node surfaces as a command timeout.
+    protocol: 2,
+    disableClientInfo: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await client.call(...command);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** `master` or `slave`, as the node itself reports in `ROLE`. */
+export async function roleOf(topology: SentinelTopology, node: TopologyNode): Promise<string> {
+  const reply = (await onNode(topology, node, 'ROLE')) as unknown[];
+  return String(reply[0]);
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
