@@ -33,7 +33,7 @@ export interface SentinelConfigInput {
 
 /** Renders a Redis config value; quotes anything that is not a plain word. */
 function value(text: string): string {
-  return /^[A-Za-z0-9_.:/@-]+$/.test(text) ? text : JSON.stringify(text);
+  return /^[A-Za-z0-9_.:/@~*&+>-]+$/.test(text) ? text : JSON.stringify(text);
 }
 
 function lines(directives: ReadonlyArray<readonly string[]>): string {

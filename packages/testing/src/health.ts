@@ -66,7 +66,10 @@ export function toReplicaView(reply: unknown): SentinelReplicaView {
  * master; lists every other running data node as a replica that is up, has a
  * working link and follows that master; and sees every other running sentinel.
  */
-export function assessHealth(views: readonly SentinelView[], expect: HealthExpectation): HealthVerdict {
+export function assessHealth(
+  views: readonly SentinelView[],
+  expect: HealthExpectation,
+): HealthVerdict {
   let master: Address | undefined;
   const running = new Set(expect.runningDataNodes.map(key));
   for (const view of views) {
@@ -80,21 +83,34 @@ export function assessHealth(views: readonly SentinelView[], expect: HealthExpec
     }
     master = view.master;
     if (!running.has(key(master))) {
-      return { healthy: false, reason: `${view.sentinel} names ${key(master)}, which is not running` };
+      return {
+        healthy: false,
+        reason: `${view.sentinel} names ${key(master)}, which is not running`,
+      };
     }
     for (const node of expect.runningDataNodes) {
       if (key(node) === key(master)) continue;
       const replica = view.replicas.find((r) => key(r) === key(node));
-      if (!replica) return { healthy: false, reason: `${view.sentinel} does not list replica ${key(node)}` };
+      if (!replica)
+        return { healthy: false, reason: `${view.sentinel} does not list replica ${key(node)}` };
       const bad = replica.flags.filter((f) => DOWN_FLAGS.includes(f));
       if (bad.length > 0 || !replica.flags.includes('slave')) {
-        return { healthy: false, reason: `${view.sentinel} flags ${key(node)} as ${replica.flags.join(',')}` };
+        return {
+          healthy: false,
+          reason: `${view.sentinel} flags ${key(node)} as ${replica.flags.join(',')}`,
+        };
       }
       if (replica.masterLinkStatus !== 'ok') {
-        return { healthy: false, reason: `${key(node)} link to master is ${replica.masterLinkStatus}` };
+        return {
+          healthy: false,
+          reason: `${key(node)} link to master is ${replica.masterLinkStatus}`,
+        };
       }
       if (`${replica.masterHost}:${replica.masterPort}` !== key(master)) {
-        return { healthy: false, reason: `${key(node)} still follows ${replica.masterHost}:${replica.masterPort}` };
+        return {
+          healthy: false,
+          reason: `${key(node)} still follows ${replica.masterHost}:${replica.masterPort}`,
+        };
       }
     }
     if (view.peersUp < expect.runningSentinels - 1) {

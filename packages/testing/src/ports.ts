@@ -12,7 +12,9 @@ const reserved = new Set<number>();
  */
 function ephemeralRangeStart(): number {
   try {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
     const value = Number(low);
     return Number.isInteger(value) && value > 12_000 ? value : 32_768;
   } catch {

@@ -297,7 +297,8 @@ export class SentinelTopology {
   /** Asks a sentinel for a graceful failover (`SENTINEL FAILOVER`). */
   async failover(): Promise<void> {
     const sentinel = this.runningSentinels()[0];
-    if (!sentinel) throw new TopologyError('NOT_READY', 'no running sentinel to ask for a failover');
+    if (!sentinel)
+      throw new TopologyError('NOT_READY', 'no running sentinel to ask for a failover');
     this.markFault();
     await this.adminFor(sentinel).call('SENTINEL', 'FAILOVER', this.masterName);
   }
@@ -323,7 +324,11 @@ export class SentinelTopology {
     };
     const seen = this.events.find(match);
     if (seen) return toSwitch(seen);
-    const found = await this.waitForEvent(match, timeoutMs, `+switch-master for ${this.masterName}`);
+    const found = await this.waitForEvent(
+      match,
+      timeoutMs,
+      `+switch-master for ${this.masterName}`,
+    );
     return toSwitch(found);
   }
 
@@ -454,7 +459,12 @@ export class SentinelTopology {
           .slice(-10)
           .map((e) => `${e.sentinel.name} ${e.type} ${e.message}`)
           .join('; ');
-        reject(new TopologyError('TIMEOUT', `no ${what} within ${timeoutMs} ms; recent events: ${recent || 'none'}`));
+        reject(
+          new TopologyError(
+            'TIMEOUT',
+            `no ${what} within ${timeoutMs} ms; recent events: ${recent || 'none'}`,
+          ),
+        );
       }, timeoutMs);
       this.emitter.on('event', onEvent);
     });
@@ -472,7 +482,9 @@ export class SentinelTopology {
           ]);
           return {
             sentinel: s.name,
-            master: Array.isArray(master) ? { host: String(master[0]), port: Number(master[1]) } : null,
+            master: Array.isArray(master)
+              ? { host: String(master[0]), port: Number(master[1]) }
+              : null,
             replicas: Array.isArray(replicas) ? replicas.map(toReplicaView) : [],
             peersUp: Array.isArray(peers)
               ? peers.filter((p) => !(flatToRecord(p).flags ?? '').includes('s_down')).length
@@ -497,7 +509,8 @@ export class SentinelTopology {
 
   private dataNodeAt(address: string): TopologyNode {
     const node = this.dataNodes.find((n) => n.address === address);
-    if (!node) throw new TopologyError('NO_SUCH_NODE', `no data node of this topology at ${address}`);
+    if (!node)
+      throw new TopologyError('NO_SUCH_NODE', `no data node of this topology at ${address}`);
     return node;
   }
 
@@ -536,10 +549,17 @@ export async function startSentinelTopology(
     );
   }
   if (options.username !== undefined && options.password === undefined) {
-    throw new TopologyError('INVALID_OPTION', 'Invalid option "username": an ACL user needs a "password" too');
+    throw new TopologyError(
+      'INVALID_OPTION',
+      'Invalid option "username": an ACL user needs a "password" too',
+    );
   }
   const downAfterMs = positiveInteger('downAfterMs', options.downAfterMs ?? 1000, 1);
-  const failoverTimeoutMs = positiveInteger('failoverTimeoutMs', options.failoverTimeoutMs ?? 3000, 1);
+  const failoverTimeoutMs = positiveInteger(
+    'failoverTimeoutMs',
+    options.failoverTimeoutMs ?? 3000,
+    1,
+  );
   const readyTimeoutMs = positiveInteger('readyTimeoutMs', options.readyTimeoutMs ?? 20_000, 1);
 
   const host = '127.0.0.1';
@@ -563,7 +583,12 @@ export async function startSentinelTopology(
   const dataNodes = ports
     .slice(0, 1 + replicaCount)
     .map((port, i) =>
-      node('data', i, port, dataNodeConfig({ host, port, auth: dataAuth, replicaOf: i === 0 ? undefined : master })),
+      node(
+        'data',
+        i,
+        port,
+        dataNodeConfig({ host, port, auth: dataAuth, replicaOf: i === 0 ? undefined : master }),
+      ),
     );
   const sentinelNodes = ports.slice(1 + replicaCount).map((port, i) =>
     node(
@@ -598,4 +623,3 @@ export async function startSentinelTopology(
   }
   return topology;
 }
-

@@ -40,7 +40,11 @@ describe('assessHealth', () => {
       /disagree/,
     ],
     ['a replica is missing', [view('s0', [replica(7001)])], /does not list replica 127.0.0.1:7002/],
-    ['a replica is s_down', [view('s0', [replica(7001), replica(7002, { flags: 'slave,s_down' })])], /s_down/],
+    [
+      'a replica is s_down',
+      [view('s0', [replica(7001), replica(7002, { flags: 'slave,s_down' })])],
+      /s_down/,
+    ],
     [
       'a replica link is down',
       [view('s0', [replica(7001), replica(7002, { 'master-link-status': 'err' })])],

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findRedisServer, requireRedisServer, startSentinelTopology, TopologyError } from '../src/index.js';
+import {
+  findRedisServer,
+  requireRedisServer,
+  startSentinelTopology,
+  TopologyError,
+} from '../src/index.js';
 
 describe('finding redis-server', () => {
   it('fails with one line saying how to install it', () => {
@@ -20,7 +25,9 @@ describe('finding redis-server', () => {
 
   it('honours $SENTINELKIT_REDIS_SERVER before PATH', () => {
     expect(findRedisServer({ SENTINELKIT_REDIS_SERVER: '/bin/sh', PATH: '' })).toBe('/bin/sh');
-    expect(findRedisServer({ SENTINELKIT_REDIS_SERVER: '/nonexistent/redis', PATH: '' })).toBeUndefined();
+    expect(
+      findRedisServer({ SENTINELKIT_REDIS_SERVER: '/nonexistent/redis', PATH: '' }),
+    ).toBeUndefined();
   });
 });
 

@@ -1,0 +1,84 @@
+/**
+ * `pnpm topology`: starts a Sentinel topology on 127.0.0.1, prints its location
+ * and a status table, reprints the table after every failover, and stops every
+ * node on Ctrl-C (or SIGTERM).
+ */
+import { parseArgs } from 'node:util';
+import { type SentinelTopology, startSentinelTopology } from './topology.js';
+
+const { values } = parseArgs({
+  options: {
+    replicas: { type: 'string', default: '2' },
+    sentinels: { type: 'string', default: '3' },
+    'master-name': { type: 'string', default: 'mymaster' },
+    password: { type: 'string' },
+    username: { type: 'string' },
+    'sentinel-password': { type: 'string' },
+    'down-after-ms': { type: 'string', default: '1000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: pnpm topology [--replicas 2] [--sentinels 3] [--master-name mymaster]
+                     [--password P] [--username U] [--sentinel-password P] [--down-after-ms 1000]`);
+  process.exit(0);
+}
+
+async function statusTable(topology: SentinelTopology): Promise<string> {
+  const master = await topology.currentMaster().catch(() => undefined);
+  const rows = [
+    ...topology.dataNodes.map((node) => ({ node, role: node === master ? 'master' : 'replica' })),
+    ...topology.sentinelNodes.map((node) => ({ node, role: 'sentinel' })),
+  ];
+  const lines = [['node', 'address', 'role', 'state', 'pid'].join('\t')];
+  for (const { node, role } of rows) {
+    lines.push([node.name, node.address, role, node.state, node.pid ?? '-'].join('\t'));
+  }
+  return lines.join('\n');
+}
+
+const started = Date.now();
+const topology = await startSentinelTopology({
+  replicas: Number(values.replicas),
+  sentinels: Number(values.sentinels),
+  masterName: values['master-name'],
+  downAfterMs: Number(values['down-after-ms']),
+  ...(values.password !== undefined && { password: values.password }),
+  ...(values.username !== undefined && { username: values.username }),
+  ...(values['sentinel-password'] !== undefined && {
+    sentinelPassword: values['sentinel-password'],
+  }),
+});
+
+console.log(`Sentinel topology ready in ${Date.now() - started} ms`);
+console.log(`location: ${topology.location}`);
+console.log(await statusTable(topology));
+console.log('Ctrl-C stops every node.');
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await topology.stop();
+  console.log('stopped: no node left running');
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+// Report failovers as Sentinel announces them, until stopped. Every sentinel
+// announces the same switch, so only a change of master is printed.
+let after = Date.now();
+let lastMaster = (await topology.currentMaster()).address;
+for (;;) {
+  const switched = await topology
+    .waitForSwitch({ after, timeoutMs: 2 ** 31 - 1 })
+    .catch(() => undefined);
+  if (stopping || !switched) break;
+  after = switched.at + 0.001;
+  if (switched.master.address === lastMaster) continue;
+  lastMaster = switched.master.address;
+  console.log(`\n+switch-master: ${switched.from.host}:${switched.from.port} -> ${lastMaster}`);
+  console.log(await statusTable(topology));
+}
