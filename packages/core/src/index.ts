@@ -1,1 +1,68 @@
-export const placeholder = 1;
+export type {
+  ClientStats,
+  ClientStatus,
+  NodeView,
+  ReadOptions,
+  TopologySnapshot,
+} from './client.js';
+export { createSentinelClient, SentinelClient } from './client.js';
+export type {
+  MasterNameUnknownErrorInit,
+  NoSentinelReachableErrorInit,
+  SentinelConfigErrorInit,
+  SentinelFailure,
+  SentinelKitErrorCode,
+  SentinelKitErrorOptions,
+} from './errors.js';
+export {
+  isSentinelKitError,
+  MasterNameUnknownError,
+  NoSentinelReachableError,
+  redactSecrets,
+  SENTINELKIT_ERROR_CODES,
+  SentinelConfigError,
+  SentinelKitError,
+} from './errors.js';
+export type {
+  MasterChangeReason,
+  ReplicaRemoveReason,
+  SentinelClientEvents,
+  TopologyEvent,
+} from './events.js';
+export type { FormatLocationOptions, LocationLike, LocationOptions } from './location.js';
+export {
+  DEFAULT_SENTINEL_PORT,
+  formatLocation,
+  parseLocation,
+  redactLocation,
+} from './location.js';
+export type {
+  ReplicationLagBound,
+  ResolvedSentinelClientOptions,
+  SentinelAddressOption,
+  SentinelClientOptions,
+} from './options.js';
+export { DEFAULT_OPTIONS, redactOptions, resolveOptions } from './options.js';
+export type { SafeRedisOptions } from './redis-options.js';
+export { SAFE_REDIS_OPTION_KEYS } from './redis-options.js';
+export type {
+  FilteredReplicas,
+  FilterReplicasOptions,
+  MasterReference,
+  ReplicaCandidate,
+  ReplicaRejectReason,
+} from './replicas.js';
+export {
+  applyNatMap,
+  filterReplicas,
+  parseReplicaList,
+  parseSentinelInfo,
+  pickRandom,
+  toReplicaCandidate,
+} from './replicas.js';
+export type { ReplicationInfo, RoleInfo } from './role.js';
+export { parseReplicationInfo, parseRole } from './role.js';
+export type { CommandKind, ReadTarget } from './routing.js';
+export { chooseReadTarget, commandKind } from './routing.js';
+export type { NatMap, NodeAddress, ReadFrom } from './types.js';
+export { formatAddress, READ_FROM_VALUES } from './types.js';

@@ -1,0 +1,132 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { redactSecrets, SentinelKitError } from './errors.js';
+import type { ResolvedSentinelClientOptions } from './options.js';
+import { formatAddress, type NodeAddress } from './types.js';
+
+/**
+ * How sentinelkit opens its ioredis connections. Every connection is created
+ * with `retryStrategy: null` and no offline queue: the client alone decides
+ * when to reconnect and to which node (after asking Sentinel), and a command is
+ * never parked inside ioredis waiting for a node that may no longer be master.
+ */
+
+const AUTH_ERROR = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i;
+
+/** Options for a connection to a data node (master or replica). */
+export function dataNodeOptions(
+  options: ResolvedSentinelClientOptions,
+  address: NodeAddress,
+): RedisOptions {
+  return {
+    ...options.redisOptions,
+    host: address.host,
+    port: address.port,
+    db: options.db,
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+    ...(options.tls !== false && { tls: options.tls }),
+    ...(options.keyPrefix !== '' && { keyPrefix: options.keyPrefix }),
+    connectTimeout: options.connectTimeout,
+    commandTimeout: options.commandTimeout,
+    // RESP2: the same replies from every Redis and Sentinel version.
+    protocol: 2,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: () => null,
+    reconnectOnError: null,
+  };
+}
+
+/** Options for a connection to a sentinel. */
+export function sentinelOptions(
+  options: ResolvedSentinelClientOptions,
+  address: NodeAddress,
+): RedisOptions {
+  return {
+    host: address.host,
+    port: address.port,
+    ...(options.sentinelUsername !== undefined && { username: options.sentinelUsername }),
+    ...(options.sentinelPassword !== undefined && { password: options.sentinelPassword }),
+    ...(options.sentinelTls !== false && { tls: options.sentinelTls }),
+    connectTimeout: options.sentinelTimeout,
+    commandTimeout: options.sentinelTimeout,
+    protocol: 2,
+    lazyConnect: true,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: () => null,
+  };
+}
+
+/** Every secret of the options, for scrubbing messages built from other errors. */
+export function secretsOf(options: ResolvedSentinelClientOptions): (string | undefined)[] {
+  return [options.password, options.sentinelPassword];
+}
+
+/** Rejects with a `TIMEOUT` error when `promise` takes longer than `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SentinelKitError('TIMEOUT', `${what} did not answer within ${ms} ms`)),
+      Math.max(0, ms),
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Opens `redis` within `ms`. ioredis reports why a handshake failed (a wrong
+ * password, say) only as an `'error'` event and then rejects with "Connection
+ * is closed"; the first error seen is kept so the caller learns the real cause.
+ * On failure the connection is closed, so nothing is left trying.
+ */
+export async function openConnection(
+  redis: Redis,
+  address: NodeAddress,
+  ms: number,
+  secrets: readonly (string | undefined)[],
+): Promise<void> {
+  let firstError: Error | undefined;
+  const onError = (error: Error) => {
+    firstError ??= error;
+  };
+  redis.on('error', onError);
+  try {
+    await withTimeout(redis.connect(), ms, formatAddress(address));
+  } catch (error) {
+    redis.disconnect();
+    const cause = firstError ?? (error as Error);
+    const message = redactSecrets(cause.message, secrets);
+    if (AUTH_ERROR.test(message)) {
+      throw new SentinelKitError(
+        'AUTH_FAILED',
+        `${formatAddress(address)} rejected the credentials: ${message}`,
+        { cause: new Error(message) },
+      );
+    }
+    if (error instanceof SentinelKitError) throw error;
+    throw new SentinelKitError(
+      'TIMEOUT',
+      `could not connect to ${formatAddress(address)}: ${message}`,
+      {
+        cause: new Error(message),
+      },
+    );
+  } finally {
+    redis.off('error', onError);
+  }
+}
+
+/** A short, secret-free message for any thrown value. */
+export function messageOf(error: unknown, secrets: readonly (string | undefined)[]): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return redactSecrets(text, secrets);
+}
+
+export { Redis };

@@ -1,0 +1,212 @@
+/** Every {@link SentinelKitErrorCode}, for runtime checks. */
+export const SENTINELKIT_ERROR_CODES = Object.freeze([
+  'INVALID_OPTION',
+  'NO_SENTINEL_REACHABLE',
+  'MASTER_NAME_UNKNOWN',
+  'MASTER_UNAVAILABLE',
+  'NO_REPLICA_AVAILABLE',
+  'NOT_CONNECTED',
+  'CLIENT_CLOSED',
+  'AUTH_FAILED',
+  'COMMAND_MAY_HAVE_EXECUTED',
+  'TIMEOUT',
+] as const);
+
+/**
+ * Stable, machine-readable reason for a {@link SentinelKitError}; branch on this, not on messages.
+ * - `INVALID_OPTION`: an option or location string is wrong ({@link SentinelConfigError}).
+ * - `NO_SENTINEL_REACHABLE`: no sentinel answered ({@link NoSentinelReachableError}).
+ * - `MASTER_NAME_UNKNOWN`: sentinels answered but do not monitor that master name
+ *   ({@link MasterNameUnknownError}).
+ * - `MASTER_UNAVAILABLE`: no verified master within `failoverTimeout`.
+ * - `NO_REPLICA_AVAILABLE`: `readFrom: 'replica-only'` and no healthy replica.
+ * - `NOT_CONNECTED`: the client was used before `connect()`.
+ * - `CLIENT_CLOSED`: the client was used after `close()`.
+ * - `AUTH_FAILED`: a data node or sentinel rejected the credentials.
+ * - `COMMAND_MAY_HAVE_EXECUTED`: a non-idempotent command was in flight when the master was lost;
+ *   it was not retried and may or may not have been applied.
+ * - `TIMEOUT`: an operation exceeded its time bound.
+ */
+export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
+
+/** Options accepted by every sentinelkit error constructor. */
+export interface SentinelKitErrorOptions {
+  /** The underlying error, exposed as the standard `cause` property. */
+  cause?: unknown;
+}
+
+/** The one base class of every error sentinelkit throws or emits. */
+export class SentinelKitError extends Error {
+  /** Stable code to branch on; the message is for humans. */
+  readonly code: SentinelKitErrorCode;
+
+  /**
+   * @param code - Machine-readable reason.
+   * @param message - Human-readable explanation; must already be free of secrets.
+   * @param options - `cause`: the underlying error.
+   */
+  constructor(code: SentinelKitErrorCode, message: string, options?: SentinelKitErrorOptions) {
+    super(message, options === undefined ? undefined : causeOf(options));
+    this.code = code;
+  }
+
+  // A literal rather than `this.constructor.name`, which minifiers rename.
+  override get name(): string {
+    return 'SentinelKitError';
+  }
+}
+
+/**
+ * True for any sentinelkit error (optionally with the given code). Prefer it to `instanceof`,
+ * which fails when the ESM and CommonJS builds are both loaded.
+ */
+export function isSentinelKitError(
+  value: unknown,
+  code?: SentinelKitErrorCode,
+): value is SentinelKitError {
+  if (!(value instanceof Error)) return false;
+  const actual = (value as { code?: unknown }).code;
+  return (
+    (SENTINELKIT_ERROR_CODES as readonly unknown[]).includes(actual) &&
+    (code === undefined || actual === code)
+  );
+}
+
+/** What {@link SentinelConfigError} needs to build its message. */
+export interface SentinelConfigErrorInit extends SentinelKitErrorOptions {
+  /** Option name or path to change, e.g. `'sentinels[1].port'` or `'location.port'`. */
+  option: string;
+  /** The expected format, phrased to follow "expected", e.g. `'an integer 1-65535'`. */
+  expected: string;
+  /** What was received, already quoted and redacted; omitted when the option was missing. */
+  received?: string;
+  /** A sentence appended to the message, e.g. the full location format. */
+  hint?: string;
+  /** The option was required but not given; the message then starts with "required". */
+  missing?: boolean;
+}
+
+/** An option or location string is invalid (code `INVALID_OPTION`). */
+export class SentinelConfigError extends SentinelKitError {
+  /** Option name or path to change, e.g. `'sentinels[1].port'` or `'location'`. */
+  readonly option: string;
+  /** Description of the expected format. */
+  readonly expected: string;
+
+  /** @param init - Option path, expectation, and the redacted received value. */
+  constructor(init: SentinelConfigErrorInit) {
+    const missing = init.missing ? 'required; ' : '';
+    const received = init.received === undefined ? '' : `, got ${init.received}`;
+    const hint = init.hint === undefined ? '' : `. ${init.hint}`;
+    super(
+      'INVALID_OPTION',
+      `Invalid option "${init.option}": ${missing}expected ${init.expected}${received}${hint}`,
+      causeOf(init),
+    );
+    this.option = init.option;
+    this.expected = init.expected;
+  }
+
+  override get name(): string {
+    return 'SentinelConfigError';
+  }
+}
+
+/** One sentinel that could not be queried, as reported by {@link NoSentinelReachableError}. */
+export interface SentinelFailure {
+  /** The sentinel's address, `host:port`. */
+  sentinel: string;
+  /** Why it failed: an error message with secrets redacted. */
+  error: string;
+}
+
+/** What {@link NoSentinelReachableError} needs. */
+export interface NoSentinelReachableErrorInit extends SentinelKitErrorOptions {
+  /** Each sentinel tried and why it failed, in the order tried. */
+  failures: readonly SentinelFailure[];
+  /** Secrets scrubbed from every failure message, as a last line of defence. */
+  secrets?: readonly (string | undefined)[];
+}
+
+/** No sentinel answered (code `NO_SENTINEL_REACHABLE`). */
+export class NoSentinelReachableError extends SentinelKitError {
+  /** Each sentinel tried and why it failed (secrets redacted), in the order tried. */
+  readonly failures: readonly SentinelFailure[];
+
+  /** @param init - The failures, `secrets` to scrub from them, and the `cause`. */
+  constructor(init: NoSentinelReachableErrorInit) {
+    const secrets = init.secrets ?? [];
+    const failures = Object.freeze(
+      init.failures.map((f) => Object.freeze({ ...f, error: redactSecrets(f.error, secrets) })),
+    );
+    const list = failures.map((f) => `${f.sentinel} (${f.error})`).join('; ');
+    super(
+      'NO_SENTINEL_REACHABLE',
+      `No sentinel reachable: ${list || 'no sentinels were tried'}. ` +
+        'Check the "sentinels" option and that those addresses are reachable from this process',
+      causeOf(init),
+    );
+    this.failures = failures;
+  }
+
+  override get name(): string {
+    return 'NoSentinelReachableError';
+  }
+}
+
+/** What {@link MasterNameUnknownError} needs. */
+export interface MasterNameUnknownErrorInit extends SentinelKitErrorOptions {
+  /** The master name that was asked for. */
+  masterName: string;
+  /** The sentinels that answered without knowing it, each `host:port`. */
+  sentinels: readonly string[];
+}
+
+/** Sentinels answered but none monitors the master name (code `MASTER_NAME_UNKNOWN`). */
+export class MasterNameUnknownError extends SentinelKitError {
+  /** The master name that was asked for. */
+  readonly masterName: string;
+  /** The sentinels asked, each `host:port`. */
+  readonly sentinels: readonly string[];
+
+  /** @param init - The master name, the sentinels that did not know it, and the `cause`. */
+  constructor(init: MasterNameUnknownErrorInit) {
+    super(
+      'MASTER_NAME_UNKNOWN',
+      `Sentinels ${init.sentinels.join(', ')} do not monitor a master named "${init.masterName}". ` +
+        'Check the "masterName" option against `sentinel monitor <name>` in sentinel.conf',
+      causeOf(init),
+    );
+    this.masterName = init.masterName;
+    this.sentinels = Object.freeze([...init.sentinels]);
+  }
+
+  override get name(): string {
+    return 'MasterNameUnknownError';
+  }
+}
+
+// Passing `{ cause: undefined }` would still create an own `cause` property.
+function causeOf(init: SentinelKitErrorOptions): SentinelKitErrorOptions | undefined {
+  return 'cause' in init ? { cause: init.cause } : undefined;
+}
+
+/**
+ * Replaces every occurrence of each non-empty secret in `text` with `***`, including its
+ * percent-encoded form (secrets often travel inside URLs). Use it on any message built from an
+ * underlying error before it reaches a sentinelkit error, an event or a log.
+ */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  const needles = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    needles.add(secret);
+    needles.add(encodeURIComponent(secret));
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  let result = text;
+  for (const needle of [...needles].sort((a, b) => b.length - a.length)) {
+    result = result.split(needle).join('***');
+  }
+  return result;
+}

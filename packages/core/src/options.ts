@@ -1,0 +1,455 @@
+import { isIPv6 } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { SentinelConfigError } from './errors.js';
+import { DEFAULT_SENTINEL_PORT, parseLocation } from './location.js';
+import {
+  adviceForRedisOption,
+  resolveRedisOptions,
+  type SafeRedisOptions,
+} from './redis-options.js';
+import {
+  formatAddress,
+  type NatMap,
+  type NodeAddress,
+  READ_FROM_VALUES,
+  type ReadFrom,
+} from './types.js';
+import { describe, integer, invalid, kindOf, NAME_PATTERN, plainObject } from './validate.js';
+
+/** A sentinel to ask, as given in options. */
+export interface SentinelAddressOption {
+  /** Host name or IP address; IPv6 with or without brackets. */
+  host: string;
+  /**
+   * Sentinel port.
+   * @default 26379
+   */
+  port?: number;
+}
+
+/** A bound on how far behind the master a replica may be and still serve reads. */
+export interface ReplicationLagBound {
+  /**
+   * Most replication-offset bytes a replica may trail the master by.
+   * @default undefined (no bound)
+   */
+  bytes?: number;
+  /**
+   * Most seconds since the replica last acknowledged the master, when that is known.
+   * @default undefined (no bound)
+   */
+  seconds?: number;
+}
+
+/** Options of a sentinelkit client. Every field except `masterName` and `sentinels` is optional. */
+export interface SentinelClientOptions {
+  /**
+   * Name of the master group, as in `sentinel monitor <name>`: letters, digits, `.`, `_`, `-`.
+   * @default undefined (required)
+   */
+  masterName: string;
+  /**
+   * Sentinels to ask for the master and replicas; at least one.
+   * @default undefined (required)
+   */
+  sentinels: readonly SentinelAddressOption[];
+  /**
+   * Database index selected on every data-node connection.
+   * @default 0
+   */
+  db?: number;
+  /**
+   * Username for the data nodes (master and replicas), not for the sentinels.
+   * @default undefined
+   */
+  username?: string;
+  /**
+   * Password for the data nodes (master and replicas), not for the sentinels.
+   * @default undefined
+   */
+  password?: string;
+  /**
+   * Username for the sentinels.
+   * @default undefined
+   */
+  sentinelUsername?: string;
+  /**
+   * Password for the sentinels. Sentinels get no password unless this is set.
+   * @default undefined
+   */
+  sentinelPassword?: string;
+  /**
+   * TLS to the data nodes: `true`, or Node TLS options.
+   * @default false
+   */
+  tls?: boolean | ConnectionOptions;
+  /**
+   * TLS to the sentinels: `true`, or Node TLS options.
+   * @default false
+   */
+  sentinelTls?: boolean | ConnectionOptions;
+  /**
+   * Maps the addresses Sentinel announces (`"host:port"`) to addresses this process can reach.
+   * @default undefined (addresses used as announced)
+   */
+  natMap?: NatMap;
+  /**
+   * Milliseconds to establish a data-node connection.
+   * @default 2000
+   */
+  connectTimeout?: number;
+  /**
+   * Milliseconds for each attempt to query one sentinel before trying the next.
+   * @default 500
+   */
+  sentinelTimeout?: number;
+  /**
+   * Milliseconds a command may wait for its reply.
+   * @default 5000
+   */
+  commandTimeout?: number;
+  /**
+   * Prefix added to every key.
+   * @default ''
+   */
+  keyPrefix?: string;
+  /**
+   * Where reads go; see {@link ReadFrom}.
+   * @default 'replica'
+   */
+  readFrom?: ReadFrom;
+  /**
+   * Replicas further behind than this are not used for reads.
+   * @default undefined (no bound)
+   */
+  maxReplicationLag?: ReplicationLagBound;
+  /**
+   * Milliseconds commands wait for a verified master (during a failover) before failing with
+   * `MASTER_UNAVAILABLE`.
+   * @default 10000
+   */
+  failoverTimeout?: number;
+  /**
+   * Milliseconds between topology refreshes from Sentinel.
+   * @default 1000
+   */
+  sentinelPollInterval?: number;
+  /**
+   * Random source in [0, 1) for choosing replicas and sentinels; inject one in tests.
+   * @default Math.random
+   */
+  random?: () => number;
+  /**
+   * ioredis options passed to every data-node connection; see {@link SafeRedisOptions}.
+   * @default {}
+   */
+  redisOptions?: SafeRedisOptions;
+}
+
+/** {@link SentinelClientOptions} with every default applied; produced by {@link resolveOptions}. */
+export interface ResolvedSentinelClientOptions {
+  /** Name of the master group. */
+  readonly masterName: string;
+  /** Sentinels, ports filled in, IPv6 hosts without brackets. */
+  readonly sentinels: readonly Readonly<NodeAddress>[];
+  /** Database index. */
+  readonly db: number;
+  /** Username for the data nodes. */
+  readonly username: string | undefined;
+  /** Password for the data nodes. */
+  readonly password: string | undefined;
+  /** Username for the sentinels. */
+  readonly sentinelUsername: string | undefined;
+  /** Password for the sentinels. */
+  readonly sentinelPassword: string | undefined;
+  /** TLS options for the data nodes (`true` became `{}`), or `false`. */
+  readonly tls: ConnectionOptions | false;
+  /** TLS options for the sentinels (`true` became `{}`), or `false`. */
+  readonly sentinelTls: ConnectionOptions | false;
+  /** Address translation, if any. */
+  readonly natMap: NatMap | undefined;
+  /** Milliseconds to establish a data-node connection. */
+  readonly connectTimeout: number;
+  /** Milliseconds per sentinel query attempt. */
+  readonly sentinelTimeout: number;
+  /** Milliseconds a command may wait for its reply. */
+  readonly commandTimeout: number;
+  /** Prefix added to every key. */
+  readonly keyPrefix: string;
+  /** Where reads go. */
+  readonly readFrom: ReadFrom;
+  /** Replication lag bound, or `undefined` for none. */
+  readonly maxReplicationLag: Readonly<ReplicationLagBound> | undefined;
+  /** Milliseconds commands wait for a verified master. */
+  readonly failoverTimeout: number;
+  /** Milliseconds between topology refreshes. */
+  readonly sentinelPollInterval: number;
+  /** Random source in [0, 1). */
+  readonly random: () => number;
+  /** ioredis pass-through options. */
+  readonly redisOptions: Readonly<SafeRedisOptions>;
+}
+
+/** The defaults of every optional field, applied by {@link resolveOptions} and nowhere else. */
+export const DEFAULT_OPTIONS = Object.freeze({
+  db: 0,
+  tls: false,
+  sentinelTls: false,
+  connectTimeout: 2000,
+  sentinelTimeout: 500,
+  commandTimeout: 5000,
+  keyPrefix: '',
+  readFrom: 'replica',
+  failoverTimeout: 10_000,
+  sentinelPollInterval: 1000,
+} as const);
+
+const OPTION_NAMES: readonly string[] = [
+  'masterName',
+  'sentinels',
+  'db',
+  'username',
+  'password',
+  'sentinelUsername',
+  'sentinelPassword',
+  'tls',
+  'sentinelTls',
+  'natMap',
+  'connectTimeout',
+  'sentinelTimeout',
+  'commandTimeout',
+  'keyPrefix',
+  'readFrom',
+  'maxReplicationLag',
+  'failoverTimeout',
+  'sentinelPollInterval',
+  'random',
+  'redisOptions',
+];
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Builds the resolved options of a client: parses `locationOrOptions` when it is a location
+ * string, lays `overrides` on top (fields set to `undefined` do not override; `redisOptions` merge
+ * key by key), applies {@link DEFAULT_OPTIONS}, and validates every field. Throws
+ * {@link SentinelConfigError} naming the first invalid option. The result is frozen.
+ */
+export function resolveOptions(
+  locationOrOptions: string | SentinelClientOptions,
+  overrides?: Partial<SentinelClientOptions>,
+): ResolvedSentinelClientOptions {
+  const base =
+    typeof locationOrOptions === 'string' ? parseLocation(locationOrOptions) : locationOrOptions;
+  const first = plainObject('options', base, 'a location string or an options object');
+  const second = plainObject('overrides', overrides ?? {}, 'an options object');
+  const o: Record<string, unknown> = { ...withoutUndefined(first), ...withoutUndefined(second) };
+  if (first.redisOptions !== undefined && second.redisOptions !== undefined) {
+    o.redisOptions = { ...(first.redisOptions as object), ...(second.redisOptions as object) };
+  }
+  for (const key of Object.keys(o)) checkKnown(key);
+
+  return Object.freeze({
+    masterName: masterName(o.masterName),
+    sentinels: sentinels(o.sentinels),
+    db: integer(
+      'db',
+      o.db ?? DEFAULT_OPTIONS.db,
+      0,
+      Number.MAX_SAFE_INTEGER,
+      'a non-negative integer',
+    ),
+    username: text('username', o.username, false),
+    password: text('password', o.password, true),
+    sentinelUsername: text('sentinelUsername', o.sentinelUsername, false),
+    sentinelPassword: text('sentinelPassword', o.sentinelPassword, true),
+    tls: tls('tls', o.tls ?? DEFAULT_OPTIONS.tls),
+    sentinelTls: tls('sentinelTls', o.sentinelTls ?? DEFAULT_OPTIONS.sentinelTls),
+    natMap: natMap(o.natMap),
+    connectTimeout: ms('connectTimeout', o.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout),
+    sentinelTimeout: ms('sentinelTimeout', o.sentinelTimeout ?? DEFAULT_OPTIONS.sentinelTimeout),
+    commandTimeout: ms('commandTimeout', o.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout),
+    keyPrefix: keyPrefix(o.keyPrefix ?? DEFAULT_OPTIONS.keyPrefix),
+    readFrom: readFrom(o.readFrom ?? DEFAULT_OPTIONS.readFrom),
+    maxReplicationLag: lagBound(o.maxReplicationLag),
+    failoverTimeout: ms('failoverTimeout', o.failoverTimeout ?? DEFAULT_OPTIONS.failoverTimeout),
+    sentinelPollInterval: ms(
+      'sentinelPollInterval',
+      o.sentinelPollInterval ?? DEFAULT_OPTIONS.sentinelPollInterval,
+    ),
+    random: randomSource(o.random ?? Math.random),
+    redisOptions: resolveRedisOptions(o.redisOptions ?? {}),
+  });
+}
+
+/**
+ * A copy of resolved options safe for logs, events and `toString()`: passwords and TLS secrets
+ * (`key`, `pfx`, `passphrase`) become `***`.
+ */
+export function redactOptions(
+  options: ResolvedSentinelClientOptions,
+): ResolvedSentinelClientOptions {
+  const mask = (value: string | undefined) => (value === undefined ? undefined : '***');
+  return Object.freeze({
+    ...options,
+    password: mask(options.password),
+    sentinelPassword: mask(options.sentinelPassword),
+    tls: redactTls(options.tls),
+    sentinelTls: redactTls(options.sentinelTls),
+  });
+}
+
+function redactTls(tls: ConnectionOptions | false): ConnectionOptions | false {
+  if (tls === false) return false;
+  const copy: ConnectionOptions = { ...tls };
+  for (const key of ['key', 'pfx', 'passphrase'] as const) {
+    if (copy[key] !== undefined) copy[key] = '***';
+  }
+  return Object.freeze(copy);
+}
+
+function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+function checkKnown(key: string): void {
+  if (OPTION_NAMES.includes(key)) return;
+  const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
+  const advice =
+    adviceForRedisOption(key) ?? (near === undefined ? undefined : `Did you mean "${near}"?`);
+  throw new SentinelConfigError({
+    option: key,
+    expected: `one of the options ${OPTION_NAMES.join(', ')}`,
+    received: 'an unknown option',
+    ...(advice === undefined ? {} : { hint: advice }),
+  });
+}
+
+function masterName(value: unknown): string {
+  const expected = 'a master name of letters, digits, ".", "_" and "-", as in sentinel.conf';
+  if (value === undefined) {
+    throw new SentinelConfigError({ option: 'masterName', expected, missing: true });
+  }
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+    invalid('masterName', expected, value);
+  }
+  return value;
+}
+
+function sentinels(value: unknown): readonly Readonly<NodeAddress>[] {
+  const expected = 'a non-empty array of { host, port? }';
+  if (value === undefined) {
+    throw new SentinelConfigError({ option: 'sentinels', expected, missing: true });
+  }
+  if (!Array.isArray(value) || value.length === 0) invalid('sentinels', expected, value);
+  const seen = new Map<string, number>();
+  return Object.freeze(
+    value.map((item: unknown, i) => {
+      const entry = plainObject(`sentinels[${i}]`, item, 'an object { host, port? }');
+      const address = Object.freeze({
+        host: host(`sentinels[${i}].host`, entry.host),
+        port: integer(`sentinels[${i}].port`, entry.port ?? DEFAULT_SENTINEL_PORT, 1, 65535),
+      });
+      const key = formatAddress(address);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        invalid(`sentinels[${i}]`, 'each sentinel once', key, `It repeats sentinels[${earlier}]`);
+      }
+      seen.set(key, i);
+      return address;
+    }),
+  );
+}
+
+function host(option: string, value: unknown): string {
+  const unbracketed =
+    typeof value === 'string' && /^\[.*\]$/.test(value) ? value.slice(1, -1) : value;
+  if (typeof unbracketed !== 'string' || !(NAME_PATTERN.test(unbracketed) || isIPv6(unbracketed))) {
+    invalid(option, 'a host name, IPv4 or IPv6 address', value);
+  }
+  return unbracketed;
+}
+
+function ms(option: string, value: unknown): number {
+  return integer(option, value, 1, MAX_TIMER_MS, 'a positive integer of milliseconds');
+}
+
+function text(option: string, value: unknown, secret: boolean): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') {
+    // Never echo a value given where a secret belongs: it may be the secret in the wrong type.
+    const received = secret ? kindOf(value) : describe(value);
+    throw new SentinelConfigError({ option, expected: 'a string', received });
+  }
+  return value;
+}
+
+function tls(option: string, value: unknown): ConnectionOptions | false {
+  if (value === true) return Object.freeze({});
+  if (value === false) return false;
+  const object = plainObject(option, value, 'true, false or Node TLS options');
+  return Object.freeze({ ...object }) as ConnectionOptions;
+}
+
+function natMap(value: unknown): NatMap | undefined {
+  if (value === undefined || typeof value === 'function') return value as NatMap | undefined;
+  const table = plainObject(
+    'natMap',
+    value,
+    'an object { "host:port": { host, port } } or a function',
+  );
+  const copy: Record<string, NodeAddress> = {};
+  for (const [from, to] of Object.entries(table)) {
+    const option = `natMap[${JSON.stringify(from)}]`;
+    const target = plainObject(option, to, 'an object { host, port }');
+    copy[from] = Object.freeze({
+      host: host(`${option}.host`, target.host),
+      port: integer(`${option}.port`, target.port, 1, 65535),
+    });
+  }
+  return Object.freeze(copy);
+}
+
+function keyPrefix(value: unknown): string {
+  if (typeof value !== 'string') invalid('keyPrefix', 'a string', value);
+  return value;
+}
+
+function readFrom(value: unknown): ReadFrom {
+  if (!(READ_FROM_VALUES as readonly unknown[]).includes(value)) {
+    const hint = value === 'slave' ? 'Sentinel calls them replicas: use "replica"' : undefined;
+    invalid('readFrom', `one of ${READ_FROM_VALUES.map((v) => `"${v}"`).join(', ')}`, value, hint);
+  }
+  return value as ReadFrom;
+}
+
+function lagBound(value: unknown): Readonly<ReplicationLagBound> | undefined {
+  if (value === undefined) return undefined;
+  const bound = plainObject('maxReplicationLag', value, 'an object { bytes?, seconds? }');
+  for (const key of Object.keys(bound)) {
+    if (key !== 'bytes' && key !== 'seconds') {
+      invalid(`maxReplicationLag.${key}`, 'only "bytes" and "seconds"', key);
+    }
+  }
+  const result: ReplicationLagBound = {};
+  if (bound.bytes !== undefined) {
+    result.bytes = integer('maxReplicationLag.bytes', bound.bytes, 0, Number.MAX_SAFE_INTEGER);
+  }
+  if (bound.seconds !== undefined) {
+    const s = bound.seconds;
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) {
+      invalid('maxReplicationLag.seconds', 'a non-negative number', s);
+    }
+    result.seconds = s;
+  }
+  return result.bytes === undefined && result.seconds === undefined
+    ? undefined
+    : Object.freeze(result);
+}
+
+function randomSource(value: unknown): () => number {
+  if (typeof value !== 'function') {
+    invalid('random', 'a function returning a number in [0, 1)', value);
+  }
+  return value as () => number;
+}

@@ -1,0 +1,155 @@
+import { messageOf, openConnection, Redis, sentinelOptions, withTimeout } from './connections.js';
+import {
+  MasterNameUnknownError,
+  NoSentinelReachableError,
+  type SentinelFailure,
+} from './errors.js';
+import type { ResolvedSentinelClientOptions } from './options.js';
+import { applyNatMap, parseSentinelInfo } from './replicas.js';
+import { formatAddress, type NodeAddress } from './types.js';
+
+/** Thrown inside {@link SentinelLink.ask} when a sentinel does not know the master name. */
+export class UnknownMasterAnswer extends Error {}
+
+/** What one sentinel says about our master name. */
+export interface SentinelAnswer {
+  /** The master's address as Sentinel announces it (before the NAT map). */
+  master: NodeAddress;
+  /** Raw `SENTINEL replicas` reply. */
+  replicas: unknown;
+  /** Other sentinels watching this master, as announced (before the NAT map). */
+  sentinels: NodeAddress[];
+}
+
+/**
+ * Talks to "the" sentinel: one connection to the sentinel that answered last,
+ * and on any failure the next one in turn (redis.io client spec, points 1, 2
+ * and 8). The sentinel that answers moves to the front of the list.
+ */
+export class SentinelLink {
+  private readonly known: NodeAddress[];
+  private connection: { address: NodeAddress; redis: Redis } | undefined;
+  private readonly secrets: (string | undefined)[];
+
+  constructor(
+    private readonly options: ResolvedSentinelClientOptions,
+    private readonly onConnectionError: (error: Error) => void,
+  ) {
+    this.known = options.sentinels.map((s) => ({ host: s.host, port: s.port }));
+    this.secrets = [options.password, options.sentinelPassword];
+  }
+
+  /** Sentinels in the order they are tried (the one that answered last first). */
+  get sentinels(): readonly NodeAddress[] {
+    return this.known;
+  }
+
+  /**
+   * Asks the sentinels in turn until one answers for our master name, each
+   * attempt bounded by `sentinelTimeout` and all of them by `deadline`. Throws
+   * {@link MasterNameUnknownError} when the sentinels that answered do not know
+   * the name, {@link NoSentinelReachableError} when none answered.
+   */
+  async ask(deadline: number): Promise<SentinelAnswer> {
+    const failures: SentinelFailure[] = [];
+    let unknownBy: string[] = [];
+    for (const address of [...this.known]) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        failures.push({
+          sentinel: formatAddress(address),
+          error: 'not tried: connect timeout reached',
+        });
+        continue;
+      }
+      const budget = Math.min(this.options.sentinelTimeout, remaining);
+      try {
+        const answer = await withTimeout(
+          this.query(address, budget),
+          budget,
+          `sentinel ${formatAddress(address)}`,
+        );
+        this.promote(address);
+        return answer;
+      } catch (error) {
+        this.drop(address);
+        if (error instanceof UnknownMasterAnswer) {
+          unknownBy = [...unknownBy, formatAddress(address)];
+        } else {
+          failures.push({
+            sentinel: formatAddress(address),
+            error: messageOf(error, this.secrets),
+          });
+        }
+      }
+    }
+    if (unknownBy.length > 0) {
+      throw new MasterNameUnknownError({
+        masterName: this.options.masterName,
+        sentinels: unknownBy,
+      });
+    }
+    throw new NoSentinelReachableError({ failures });
+  }
+
+  /** Adds sentinels learnt from `SENTINEL sentinels` (spec point 9); true when the list grew. */
+  learn(addresses: readonly NodeAddress[]): boolean {
+    let grew = false;
+    for (const announced of addresses) {
+      const address = applyNatMap(announced, this.options.natMap);
+      if (this.known.some((k) => k.host === address.host && k.port === address.port)) continue;
+      this.known.push(address);
+      grew = true;
+    }
+    return grew;
+  }
+
+  close(): void {
+    this.connection?.redis.disconnect();
+    this.connection = undefined;
+  }
+
+  private async query(address: NodeAddress, budget: number): Promise<SentinelAnswer> {
+    const redis = await this.connectionTo(address, budget);
+    const name = this.options.masterName;
+    const [master, replicas, sentinels] = await Promise.all([
+      redis.call('SENTINEL', 'get-master-addr-by-name', name),
+      redis.call('SENTINEL', 'replicas', name).catch(() => []),
+      redis.call('SENTINEL', 'sentinels', name).catch(() => []),
+    ]);
+    if (!Array.isArray(master) || master.length < 2) throw new UnknownMasterAnswer();
+    return {
+      master: { host: String(master[0]), port: Number(master[1]) },
+      replicas,
+      sentinels: (Array.isArray(sentinels) ? sentinels : []).flatMap((entry) => {
+        const info = parseSentinelInfo(entry);
+        const port = Number(info.port);
+        return info.ip && Number.isInteger(port) ? [{ host: info.ip, port }] : [];
+      }),
+    };
+  }
+
+  private async connectionTo(address: NodeAddress, budget: number): Promise<Redis> {
+    const current = this.connection;
+    if (current && current.address === address && current.redis.status === 'ready')
+      return current.redis;
+    this.close();
+    const redis = new Redis(sentinelOptions(this.options, address));
+    redis.on('error', this.onConnectionError);
+    await openConnection(redis, address, budget, this.secrets);
+    this.connection = { address, redis };
+    return redis;
+  }
+
+  private promote(address: NodeAddress): void {
+    const index = this.known.indexOf(address);
+    if (index > 0) {
+      this.known.splice(index, 1);
+      this.known.unshift(address);
+    }
+  }
+
+  private drop(address: NodeAddress): void {
+    if (this.connection?.address === address) this.close();
+  }
+}
