@@ -13,6 +13,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Unit tests first: they are fast and fail early.
+          sequence: { groupOrder: 0 },
           include: ['packages/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 10_000,
@@ -22,6 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: [
             'packages/*/test/**/*.int.test.ts',
             'test/**/*.int.test.ts',
