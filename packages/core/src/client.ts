@@ -10,11 +10,19 @@ import {
 } from './connections.js';
 import { SentinelKitError } from './errors.js';
 import type {
+  FailoverTimings,
   MasterChangeReason,
+  MasterLostReason,
   ReplicaRemoveReason,
   SentinelClientEvents,
   TopologyEvent,
 } from './events.js';
+import {
+  isConnectionFailure,
+  isReadonlyError,
+  isRetryableReadError,
+  isTimeout,
+} from './failures.js';
 import {
   type ResolvedSentinelClientOptions,
   resolveOptions,
@@ -24,11 +32,14 @@ import {
   applyNatMap,
   filterReplicas,
   parseReplicaList,
+  pickRandom,
   type ReplicaCandidate,
 } from './replicas.js';
 import { parseReplicationInfo, parseRole } from './role.js';
 import { chooseReadTarget, commandKind } from './routing.js';
+import type { SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
+import { SentinelWatch } from './sentinel-watch.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
 
 /** Lifecycle of a {@link SentinelClient}. */
@@ -40,13 +51,37 @@ export interface ReadOptions {
   readFrom?: ReadFrom;
 }
 
+/** Per-call options of {@link SentinelClient.write}. */
+export interface WriteOptions {
+  /**
+   * The operation may run twice with the same result (a `SET` of a value, a
+   * `DEL`, a cache or session write). If the master is lost while it is in
+   * flight, it is run again on the new master instead of failing with
+   * `COMMAND_MAY_HAVE_EXECUTED`.
+   * @default false
+   */
+  idempotent?: boolean;
+  /**
+   * After the operation, wait until this many replicas acknowledged it
+   * (`WAIT n timeout`), so that a write the caller saw succeed survives a
+   * failover. Fewer acknowledgements in time reject with `NOT_REPLICATED`.
+   * @default 0 (do not wait)
+   */
+  waitReplicas?: number;
+  /**
+   * Milliseconds `WAIT` may take.
+   * @default 1000
+   */
+  waitTimeout?: number;
+}
+
 /** One data node in the client's view of the topology. */
 export interface NodeView {
   /** Address the client connects to (after the NAT map). */
   address: NodeAddress;
   /** Address as Sentinel announces it. */
   announced: NodeAddress;
-  /** Reads this client sent to the node. */
+  /** Reads this client sent to the node while it held this role. */
   reads: number;
 }
 
@@ -60,18 +95,26 @@ export interface TopologySnapshot {
   replicas: NodeView[];
   /** Sentinels in the order they are asked. */
   sentinels: NodeAddress[];
+  /** Sentinels whose event subscription is live. */
+  watchedSentinels: number;
 }
 
 /** Counters since the client was created. */
 export interface ClientStats {
-  /** Operations run on the master through `write()` (or routed writes of `call()`). */
+  /** Operations run on the master through `write()` (or routed writes of `call()`), retries included. */
   writes: number;
-  /** Reads served by the master (no healthy replica, or `readFrom: 'master'`). */
+  /** Reads served by the master (no healthy replica, `readFrom: 'master'`, or a retry). */
   masterReads: number;
   /** Reads served by replicas, keyed by `host:port` (after the NAT map). */
   replicaReads: Record<string, number>;
   /** Times writes moved to another master after the first discovery. */
   masterChanges: number;
+  /** Writes run again on a new master after the old one was lost with them in flight. */
+  writeRetries: number;
+  /** Reads run again on another node after a node failed them. */
+  readRetries: number;
+  /** Operations rejected because of a failover (`COMMAND_MAY_HAVE_EXECUTED`, `MASTER_UNAVAILABLE`). */
+  failoverRejections: number;
 }
 
 /** An ioredis connection to one data node, with the counters routing keeps. */
@@ -91,7 +134,15 @@ class DataNode {
   view(): NodeView {
     return { address: { ...this.address }, announced: { ...this.announced }, reads: this.reads };
   }
+
+  /** Closes at once: commands in flight fail now, and a frozen peer gets nothing more from us. */
+  close(): void {
+    this.redis.disconnect();
+    this.redis.stream?.destroy();
+  }
 }
+
+type Waiter = { resolve: (node: DataNode) => void; reject: (error: Error) => void };
 
 const delay = (ms: number) =>
   new Promise<void>((resolve) => {
@@ -101,9 +152,7 @@ const delay = (ms: number) =>
 // Pause between attempts when Sentinel names a node that is not (yet) master:
 // spec point 3, "wait a little and start again".
 const RETRY_PAUSE_MS = 100;
-// A closed connection to a frozen peer is destroyed after this long (ioredis
-// waits for the peer's FIN otherwise), so close() never lingers.
-const DISCONNECT_TIMEOUT_MS = 500;
+const DEFAULT_WAIT_TIMEOUT_MS = 1000;
 
 const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port === b.port;
 
@@ -114,8 +163,8 @@ const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port ===
  * Operations take a callback that receives the ioredis connection of the node
  * chosen for that one call, so every ioredis command, pipeline and transaction
  * is available unchanged, and a failover can run the callback again on the new
- * master. Do not keep the connection beyond the callback: it may be closed at
- * the next failover.
+ * master. Do not keep the connection beyond the callback: it is closed when the
+ * node leaves its role.
  *
  * The constructor does no I/O: call {@link connect} first and {@link close} at
  * the end. Create one with {@link createSentinelClient}.
@@ -124,29 +173,45 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   readonly #options: ResolvedSentinelClientOptions;
   readonly #secrets: (string | undefined)[];
   readonly #link: SentinelLink;
+  readonly #watch: SentinelWatch;
   #status: ClientStatus = 'idle';
   #connecting: Promise<void> | undefined;
+
   #master: DataNode | undefined;
+  // Sentinel's config epoch of #master, or a lower bound after a pushed switch.
+  #masterEpoch: number | undefined;
+  readonly #masterWaiters = new Set<Waiter>();
+  #episode: Omit<FailoverTimings, 'switchedAt'> | undefined;
+  #recovering = false;
+  #suspicion: Promise<void> | undefined;
+  readonly #switching = new Map<string, Promise<void>>();
+
   readonly #replicas = new Map<string, DataNode>();
   readonly #verifying = new Set<string>();
   #readable: DataNode[] = [];
-  readonly #masterWaiters = new Set<{
-    resolve: (node: DataNode) => void;
-    reject: (e: Error) => void;
-  }>();
+
   #pollTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
-  #masterChanges = 0;
+
+  // Counters; those of nodes no longer in use are kept so stats() stays cumulative.
   #masterReads = 0;
-  // Counters of nodes no longer in use, so stats() stays cumulative.
   #retiredWrites = 0;
   readonly #retiredReads = new Map<string, number>();
+  #masterChanges = 0;
+  #writeRetries = 0;
+  #readRetries = 0;
+  #failoverRejections = 0;
 
   constructor(options: ResolvedSentinelClientOptions) {
     super();
     this.#options = options;
     this.#secrets = secretsOf(options);
     this.#link = new SentinelLink(options, (error) => this.#report(error));
+    this.#watch = new SentinelWatch(
+      options,
+      (event, receivedAt) => this.#onSentinelEvent(event, receivedAt),
+      (error) => this.#report(error),
+    );
   }
 
   /** `idle` until `connect()`, `ready` once a master is verified, `closed` after `close()`. */
@@ -175,25 +240,29 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   /**
    * Runs `fn` with the master's connection. While there is no verified master
    * (during a failover) it waits up to `failoverTimeout`, then rejects with
-   * `MASTER_UNAVAILABLE`.
+   * `MASTER_UNAVAILABLE`. If the master is lost with the operation in flight,
+   * an `idempotent` operation runs again on the new master; any other rejects
+   * with `COMMAND_MAY_HAVE_EXECUTED`. A `READONLY` answer (the node was
+   * demoted, so nothing ran) triggers rediscovery and one retry.
    */
-  write<T>(fn: (master: Redis) => Promise<T>): Promise<T> {
+  write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
     const master = this.#master;
-    if (master && this.#status === 'ready') {
+    if (master && this.#status === 'ready' && !options?.waitReplicas) {
       master.writes++;
-      return fn(master.redis);
+      return fn(master.redis).catch((error: unknown) =>
+        this.#retryWrite(error, master, fn, options, Date.now(), false),
+      );
     }
-    return this.#awaitMaster().then((node) => {
-      node.writes++;
-      return fn(node.redis);
-    });
+    return this.#runWrite(fn, options, Date.now(), false);
   }
 
   /**
    * Runs `fn` with the connection of a node chosen for this one call by
    * `readFrom`: by default a random healthy replica, the master when none is
-   * healthy. With `'replica-only'` and no healthy replica it rejects with
-   * `NO_REPLICA_AVAILABLE`.
+   * healthy. A read that a node fails (no answer in time, connection lost,
+   * `LOADING`, `MASTERDOWN`) runs once more on another healthy replica or the
+   * master, and that node leaves the rotation until it is verified again. With
+   * `'replica-only'` and no healthy replica it rejects with `NO_REPLICA_AVAILABLE`.
    */
   read<T>(fn: (node: Redis) => Promise<T>, options?: ReadOptions): Promise<T> {
     if (this.#status !== 'ready') return this.#awaitMaster().then(() => this.read(fn, options));
@@ -203,32 +272,18 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       this.#options.random,
     );
     if (target.kind === 'replica') {
-      target.node.reads++;
-      return fn(target.node.redis);
+      const node = target.node;
+      node.reads++;
+      return fn(node.redis).catch((error: unknown) => this.#retryRead(error, node, fn, options));
     }
-    if (target.kind === 'none') {
-      return Promise.reject(
-        new SentinelKitError(
-          'NO_REPLICA_AVAILABLE',
-          `no healthy replica of "${this.#options.masterName}" for a read with readFrom 'replica-only'`,
-        ),
-      );
-    }
-    const master = this.#master;
-    if (master) {
-      this.#masterReads++;
-      return fn(master.redis);
-    }
-    return this.#awaitMaster().then((node) => {
-      this.#masterReads++;
-      return fn(node.redis);
-    });
+    if (target.kind === 'none') return Promise.reject(this.#noReplicaError());
+    return this.#readOnMaster(fn, true);
   }
 
   /**
    * Sends one command, routed by its kind: read-only commands (`GET`, `MGET`,
    * `HGETALL`, …) as {@link read}, everything else (writes, scripts, `SCAN`,
-   * `KEYS`, unknown commands) as {@link write}.
+   * `KEYS`, unknown commands) as {@link write}, not idempotent.
    */
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown> {
     return commandKind(command) === 'read'
@@ -242,11 +297,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return {
       masterName: this.#options.masterName,
       status: this.#status,
-      master: master
-        ? { ...master.view(), reads: this.#masterReads, writes: master.writes }
-        : undefined,
+      master: master ? { ...master.view(), writes: master.writes } : undefined,
       replicas: this.#readable.map((node) => node.view()),
       sentinels: this.#link.sentinels.map((s) => ({ ...s })),
+      watchedSentinels: this.#watch.live,
     };
   }
 
@@ -257,12 +311,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       const key = formatAddress(node.address);
       replicaReads[key] = (replicaReads[key] ?? 0) + node.reads;
     }
-    const writes = this.#retiredWrites + (this.#master?.writes ?? 0);
     return {
-      writes,
+      writes: this.#retiredWrites + (this.#master?.writes ?? 0),
       masterReads: this.#masterReads,
       replicaReads,
       masterChanges: this.#masterChanges,
+      writeRetries: this.#writeRetries,
+      readRetries: this.#readRetries,
+      failoverRejections: this.#failoverRejections,
     };
   }
 
@@ -280,7 +336,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#masterWaiters.clear();
     const connections = this.#teardownNodes();
     this.#link.close();
-    await Promise.all(connections.map(waitForEnd));
+    await Promise.all([this.#watch.close(), ...connections.map(waitForEnd)]);
   }
 
   override toString(): string {
@@ -292,6 +348,112 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.toString();
   }
 
+  // ---------------------------------------------------------------- writes
+
+  async #runWrite<T>(
+    fn: (master: Redis) => Promise<T>,
+    options: WriteOptions | undefined,
+    startedAt: number,
+    retriedReadonly: boolean,
+  ): Promise<T> {
+    const node = await this.#awaitMaster(startedAt);
+    node.writes++;
+    try {
+      const result = await fn(node.redis);
+      if (options?.waitReplicas) await this.#waitForReplicas(node, options);
+      return result;
+    } catch (error) {
+      return this.#retryWrite(error, node, fn, options, startedAt, retriedReadonly);
+    }
+  }
+
+  async #retryWrite<T>(
+    error: unknown,
+    node: DataNode,
+    fn: (master: Redis) => Promise<T>,
+    options: WriteOptions | undefined,
+    startedAt: number,
+    retriedReadonly: boolean,
+  ): Promise<T> {
+    if (isReadonlyError(error)) {
+      // The node was demoted and refused the write: nothing ran, so one retry
+      // is safe for any command once we know the real master.
+      this.#dropMaster(node, 'readonly');
+      if (retriedReadonly) throw error;
+      this.#writeRetries++;
+      this.#countEpisode('retried');
+      return this.#runWrite(fn, options, startedAt, true);
+    }
+    if (!isConnectionFailure(error)) throw error;
+    if (isTimeout(error)) await this.#suspectMaster(node);
+    if (!options?.idempotent) {
+      this.#failoverRejections++;
+      this.#countEpisode('rejected');
+      throw new SentinelKitError(
+        'COMMAND_MAY_HAVE_EXECUTED',
+        `the master ${formatAddress(node.address)} was lost with this command in flight; it may or may not have run (mark it idempotent to have it retried)`,
+        { cause: error },
+      );
+    }
+    this.#writeRetries++;
+    this.#countEpisode('retried');
+    return this.#runWrite(fn, options, startedAt, retriedReadonly);
+  }
+
+  async #waitForReplicas(node: DataNode, options: WriteOptions): Promise<void> {
+    const wanted = options.waitReplicas ?? 0;
+    const timeout = options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS;
+    const acked = Number(await node.redis.wait(wanted, timeout));
+    if (acked < wanted) {
+      throw new SentinelKitError(
+        'NOT_REPLICATED',
+        `the write ran on the master but only ${acked} of ${wanted} replicas acknowledged it within ${timeout} ms`,
+      );
+    }
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  async #retryRead<T>(
+    error: unknown,
+    failed: DataNode,
+    fn: (node: Redis) => Promise<T>,
+    options: ReadOptions | undefined,
+  ): Promise<T> {
+    if (!isRetryableReadError(error)) throw error;
+    this.#readRetries++;
+    this.#removeReplica(failed, 'read-failed');
+    const other = pickRandom(
+      this.#readable.filter((n) => n !== failed),
+      this.#options.random,
+    );
+    if (other) {
+      other.reads++;
+      return fn(other.redis);
+    }
+    if ((options?.readFrom ?? this.#options.readFrom) === 'replica-only') {
+      throw this.#noReplicaError();
+    }
+    return this.#readOnMaster(fn, false);
+  }
+
+  async #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
+    const node = this.#master ?? (await this.#awaitMaster());
+    this.#masterReads++;
+    try {
+      return await fn(node.redis);
+    } catch (error) {
+      if (!mayRetry || !isRetryableReadError(error)) throw error;
+      // Reads are safe to repeat: once more, on whichever node is master then.
+      this.#readRetries++;
+      if (isReadonlyError(error)) this.#dropMaster(node, 'readonly');
+      else if (isTimeout(error)) await this.#suspectMaster(node);
+      return this.#readOnMaster(fn, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- master
+
   async #discover(): Promise<void> {
     this.#status = 'connecting';
     const deadline = Date.now() + this.#options.connectTimeout;
@@ -301,9 +463,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         const master = await this.#verifyMaster(answer.master, deadline);
         // close() may have run while we were verifying.
         if ((this.#status as ClientStatus) === 'closed') {
-          master.redis.disconnect();
+          master.close();
           throw this.#closedError();
         }
+        this.#masterEpoch = answer.epoch;
         this.#setMaster(master, 'discovered');
         await this.#reconcile(answer, deadline);
         break;
@@ -321,6 +484,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       }
     }
     this.#status = 'ready';
+    this.#watch.watch(this.#link.sentinels);
     this.#schedulePoll();
   }
 
@@ -339,59 +503,155 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       }
       return node;
     } catch (error) {
-      node.redis.disconnect();
+      node.close();
       throw error;
     }
   }
 
   #newNode(announced: NodeAddress): DataNode {
     const address = applyNatMap(announced, this.#options.natMap);
-    const redis = new Redis({
-      ...dataNodeOptions(this.#options, address),
-      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    });
+    const redis = new Redis(dataNodeOptions(this.#options, address));
     redis.on('error', (error: Error) => this.#report(error));
     return new DataNode(announced, address, redis);
   }
 
+  /**
+   * Verifies `announced` and moves writes there, unless it already is our
+   * master or a newer one is known. Single flight per address.
+   */
+  #switchTo(
+    announced: NodeAddress,
+    reason: MasterChangeReason,
+    epoch: number | undefined,
+  ): Promise<void> {
+    const key = formatAddress(announced);
+    let flight = this.#switching.get(key);
+    if (!flight) {
+      flight = (async () => {
+        try {
+          if (this.#master && same(this.#master.announced, announced)) return;
+          // "Quickly" (spec): a candidate that does not answer its ROLE check within
+          // sentinelTimeout is not used; the next event or poll tries again.
+          const node = await this.#verifyMaster(
+            announced,
+            Date.now() + this.#options.sentinelTimeout,
+          );
+          if (
+            this.#status !== 'ready' ||
+            (this.#master && same(this.#master.announced, announced))
+          ) {
+            node.close();
+            return;
+          }
+          const previousEpoch = this.#masterEpoch;
+          if (epoch !== undefined && previousEpoch !== undefined && epoch < previousEpoch) {
+            node.close(); // an older configuration than the one we follow
+            return;
+          }
+          // A pushed +switch-master carries no epoch, but it is newer than ours.
+          this.#masterEpoch =
+            epoch ?? (previousEpoch === undefined ? undefined : previousEpoch + 1);
+          this.#setMaster(node, reason);
+        } catch (error) {
+          this.#report(error);
+        } finally {
+          this.#switching.delete(key);
+        }
+      })();
+      this.#switching.set(key, flight);
+    }
+    return flight;
+  }
+
   #setMaster(node: DataNode, reason: MasterChangeReason): void {
     const previous = this.#master;
-    this.#master = node;
     if (previous) {
       // Spec point 7: nothing more goes to the old master, even if it wakes up.
       this.#retiredWrites += previous.writes;
-      previous.redis.disconnect();
+      previous.close();
     }
-    if (reason !== 'discovered') this.#masterChanges++;
+    this.#master = node;
     const promoted = this.#replicas.get(node.key);
     if (promoted) this.#removeReplica(promoted, 'promoted');
-    node.redis.once('close', () => {
-      if (this.#master === node) this.#onMasterLost(node);
-    });
+    node.redis.once('close', () => this.#dropMaster(node, 'connection-lost'));
+    const switchedAt = Date.now();
+    let timings: FailoverTimings | undefined;
+    if (reason !== 'discovered') {
+      this.#masterChanges++;
+      const episode = this.#episode ?? {
+        lostAt: undefined,
+        announcedAt: undefined,
+        queued: 0,
+        retried: 0,
+        rejected: 0,
+      };
+      timings = { ...episode, switchedAt };
+    }
+    this.#episode = undefined;
     this.#emitTopology({
       type: 'MASTER_CHANGE',
-      previous: previous?.address,
+      previous: previous ? { ...previous.address } : undefined,
       current: { ...node.address },
       reason,
-      switchedAt: Date.now(),
+      switchedAt,
+      timings,
     });
     for (const waiter of this.#masterWaiters) waiter.resolve(node);
     this.#masterWaiters.clear();
+    // Replicas follow the new master only once Sentinel reconfigures them.
+    if (reason !== 'discovered') void this.#refresh('poll');
   }
 
-  /** The master connection closed: ask Sentinel again until there is a master. */
-  #onMasterLost(node: DataNode): void {
-    this.#retiredWrites += node.writes;
+  /** Stops using `node` as master, and asks Sentinel until there is one again. */
+  #dropMaster(node: DataNode, reason: MasterLostReason): void {
+    if (this.#master !== node) return;
     this.#master = undefined;
-    void (async () => {
+    this.#retiredWrites += node.writes;
+    node.close();
+    this.#episode ??= {
+      lostAt: Date.now(),
+      announcedAt: undefined,
+      queued: 0,
+      retried: 0,
+      rejected: 0,
+    };
+    this.#emitTopology({ type: 'MASTER_LOST', previous: { ...node.address }, reason });
+    void this.#recoverMaster();
+  }
+
+  async #recoverMaster(): Promise<void> {
+    if (this.#recovering) return;
+    this.#recovering = true;
+    try {
       while (!this.#master && this.#status === 'ready') {
         await this.#refresh('reconnect');
         if (!this.#master) await delay(RETRY_PAUSE_MS);
       }
-    })();
+    } finally {
+      this.#recovering = false;
+    }
   }
 
-  #awaitMaster(): Promise<DataNode> {
+  /**
+   * The master may be hung (Sentinel flags it down, or a command timed out): a
+   * PING must come back within `sentinelTimeout`, or we stop sending it
+   * anything. Commands then wait for the next master instead of piling up on a
+   * node that does not answer.
+   */
+  #suspectMaster(node: DataNode): Promise<void> {
+    if (this.#master !== node) return Promise.resolve();
+    this.#suspicion ??= withTimeout(node.redis.ping(), this.#options.sentinelTimeout, 'PING')
+      .then(
+        () => undefined,
+        () => this.#dropMaster(node, 'unresponsive'),
+      )
+      .finally(() => {
+        this.#suspicion = undefined;
+      });
+    return this.#suspicion;
+  }
+
+  #awaitMaster(startedAt = Date.now()): Promise<DataNode> {
     if (this.#status === 'closed') return Promise.reject(this.#closedError());
     if (this.#status === 'idle') {
       return Promise.reject(
@@ -400,31 +660,37 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     }
     const master = this.#master;
     if (master && this.#status === 'ready') return Promise.resolve(master);
+    this.#countEpisode('queued');
     return new Promise((resolve, reject) => {
-      const timeoutMs = this.#options.failoverTimeout;
-      const timer = setTimeout(() => {
-        this.#masterWaiters.delete(waiter);
-        reject(
-          new SentinelKitError(
-            'MASTER_UNAVAILABLE',
-            `no verified master for "${this.#options.masterName}" within failoverTimeout (${timeoutMs} ms)`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter = {
-        resolve: (node: DataNode) => {
+      const remaining = startedAt + this.#options.failoverTimeout - Date.now();
+      const timer = setTimeout(
+        () => {
+          this.#masterWaiters.delete(waiter);
+          this.#failoverRejections++;
+          this.#countEpisode('rejected');
+          reject(
+            new SentinelKitError(
+              'MASTER_UNAVAILABLE',
+              `no verified master for "${this.#options.masterName}" within failoverTimeout (${this.#options.failoverTimeout} ms)`,
+            ),
+          );
+        },
+        Math.max(0, remaining),
+      );
+      const waiter: Waiter = {
+        resolve: (node) => {
           clearTimeout(timer);
           resolve(node);
         },
-        reject: (error: Error) => {
+        reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       };
       this.#masterWaiters.add(waiter);
-      // A connect() in progress resolves waiters through #setMaster, but the
-      // client is usable only once discovery finished.
       if (this.#status === 'connecting') {
+        // Waiters are resolved by #setMaster, but the client is usable only
+        // once discovery has finished.
         this.#connecting?.then(
           () => this.#master && waiter.resolve(this.#master),
           (error: Error) => waiter.reject(error),
@@ -433,6 +699,47 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     });
   }
 
+  #countEpisode(what: 'queued' | 'retried' | 'rejected'): void {
+    if (this.#episode) this.#episode[what]++;
+  }
+
+  // ------------------------------------------------------- sentinel events
+
+  #onSentinelEvent(event: SentinelEvent, receivedAt: number): void {
+    if (this.#status !== 'ready') return;
+    const master = this.#master;
+    if (event.type === '+switch-master' && event.newMaster) {
+      // Every sentinel announces the same switch; only news matters.
+      if (master && same(master.announced, event.newMaster)) return;
+      this.#episode ??= {
+        lostAt: undefined,
+        announcedAt: undefined,
+        queued: 0,
+        retried: 0,
+        rejected: 0,
+      };
+      this.#episode.announcedAt ??= receivedAt;
+      void this.#switchTo(event.newMaster, 'switch-master', undefined);
+      return;
+    }
+    const instance = event.instance;
+    if (!instance) return;
+    if ((event.type === '+sdown' || event.type === '+odown') && instance.kind === 'master') {
+      if (master && same(master.announced, instance.address)) void this.#suspectMaster(master);
+      return;
+    }
+    if (event.type === '+sdown' && instance.kind === 'replica') {
+      const replica = this.#replicas.get(formatAddress(instance.address));
+      if (replica) this.#removeReplica(replica, 'down');
+      return;
+    }
+    // Anything else (-sdown, +slave, +convert-to-slave, +reboot, …) may bring a
+    // replica back or change roles: look again now rather than at the next poll.
+    void this.#refresh('poll');
+  }
+
+  // -------------------------------------------------------------- polling
+
   /** Asks Sentinel for the current topology and brings the client's view in line. */
   #refresh(reason: MasterChangeReason): Promise<void> {
     this.#refreshing ??= (async () => {
@@ -440,13 +747,15 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         const deadline = Date.now() + this.#options.connectTimeout;
         const answer = await this.#link.ask(deadline);
         if (this.#status !== 'ready') return;
-        if (!this.#master || !same(this.#master.announced, answer.master)) {
-          const node = await this.#verifyMaster(answer.master, deadline);
-          if (this.#status !== 'ready') {
-            node.redis.disconnect();
-            return;
+        this.#watch.watch(this.#link.sentinels);
+        const master = this.#master;
+        if (master && same(master.announced, answer.master)) {
+          if (answer.epoch !== undefined) this.#masterEpoch = answer.epoch;
+          if (answer.masterFlags.includes('s_down') || answer.masterFlags.includes('o_down')) {
+            void this.#suspectMaster(master);
           }
-          this.#setMaster(node, reason);
+        } else if (!master || this.#isNewer(answer.epoch)) {
+          await this.#switchTo(answer.master, reason, answer.epoch);
         }
         await this.#reconcile(answer, deadline);
       } catch (error) {
@@ -458,6 +767,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#refreshing;
   }
 
+  /** Whether an answer's epoch names a newer configuration than the master we follow. */
+  #isNewer(epoch: number | undefined): boolean {
+    return epoch === undefined || this.#masterEpoch === undefined || epoch > this.#masterEpoch;
+  }
+
   #schedulePoll(): void {
     if (this.#status !== 'ready') return;
     this.#pollTimer = setTimeout(() => {
@@ -467,6 +781,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#pollTimer.unref();
   }
 
+  // -------------------------------------------------------------- replicas
+
   /** Brings replicas and sentinels in line with what a sentinel said. */
   async #reconcile(answer: SentinelAnswer, deadline: number): Promise<void> {
     if (this.#link.learn(answer.sentinels)) {
@@ -474,9 +790,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         type: 'SENTINEL_LIST_CHANGE',
         sentinels: this.#link.sentinels.map((s) => ({ ...s })),
       });
+      this.#watch.watch(this.#link.sentinels);
     }
     const master = this.#master;
-    if (!master) return;
+    // A lagging sentinel describes replicas of another master: not ours to act on.
+    if (!master || !same(master.announced, answer.master)) return;
     const candidates = await this.#withLag(parseReplicaList(answer.replicas), master);
     const { healthy, rejected } = filterReplicas(
       candidates.list,
@@ -539,7 +857,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#verifying.add(key);
     const node = this.#newNode({ host: candidate.host, port: candidate.port });
     try {
-      const budget = Math.max(1, Math.min(this.#options.connectTimeout, deadline - Date.now()));
+      // A replica that does not answer quickly is not used (a frozen node
+      // Sentinel still lists as healthy for a while, say).
+      const budget = Math.max(1, Math.min(this.#options.sentinelTimeout, deadline - Date.now()));
       await openConnection(node.redis, node.address, budget, this.#secrets);
       const role = parseRole(await withTimeout(node.redis.call('ROLE'), budget, 'ROLE'));
       const follows =
@@ -547,8 +867,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         role.linkState === 'connected' &&
         role.masterHost === master.announced.host &&
         role.masterPort === master.announced.port;
-      if (!follows || this.#master !== master || this.#status === 'closed') {
-        node.redis.disconnect();
+      if (!follows || this.#master !== master || this.#status !== 'ready') {
+        node.close();
         return;
       }
       this.#replicas.set(key, node);
@@ -556,7 +876,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       this.#readable = [...this.#replicas.values()];
       this.#emitTopology({ type: 'REPLICA_ADD', replica: { ...node.address } });
     } catch (error) {
-      node.redis.disconnect();
+      node.close();
       this.#report(error);
     } finally {
       this.#verifying.delete(key);
@@ -568,23 +888,26 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#replicas.delete(node.key);
     const key = formatAddress(node.address);
     this.#retiredReads.set(key, (this.#retiredReads.get(key) ?? 0) + node.reads);
-    node.redis.disconnect();
+    node.close();
     this.#readable = [...this.#replicas.values()];
     this.#emitTopology({ type: 'REPLICA_REMOVE', replica: { ...node.address }, reason });
   }
 
-  /** Disconnects every data node; returns their connections so close() can wait for them. */
+  // ------------------------------------------------------------- plumbing
+
+  /** Closes every data node; returns their connections so close() can wait for them. */
   #teardownNodes(): Redis[] {
     const connections: Redis[] = [];
     for (const node of [...this.#replicas.values()]) {
       connections.push(node.redis);
       this.#removeReplica(node, 'closed');
     }
-    if (this.#master) {
-      this.#retiredWrites += this.#master.writes;
-      connections.push(this.#master.redis);
-      this.#master.redis.disconnect();
+    const master = this.#master;
+    if (master) {
       this.#master = undefined;
+      this.#retiredWrites += master.writes;
+      connections.push(master.redis);
+      master.close();
     }
     return connections;
   }
@@ -598,6 +921,13 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const safe =
       error instanceof SentinelKitError ? error : new Error(messageOf(error, this.#secrets));
     this.emit('error', safe);
+  }
+
+  #noReplicaError(): SentinelKitError {
+    return new SentinelKitError(
+      'NO_REPLICA_AVAILABLE',
+      `no healthy replica of "${this.#options.masterName}" for a read with readFrom 'replica-only'`,
+    );
   }
 
   #closedError(): SentinelKitError {

@@ -9,6 +9,8 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
   'CLIENT_CLOSED',
   'AUTH_FAILED',
   'COMMAND_MAY_HAVE_EXECUTED',
+  'NOT_REPLICATED',
+  'CONNECTION_FAILED',
   'TIMEOUT',
 ] as const);
 
@@ -25,6 +27,9 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  * - `AUTH_FAILED`: a data node or sentinel rejected the credentials.
  * - `COMMAND_MAY_HAVE_EXECUTED`: a non-idempotent command was in flight when the master was lost;
  *   it was not retried and may or may not have been applied.
+ * - `NOT_REPLICATED`: a write with `waitReplicas` ran on the master, but fewer replicas than asked
+ *   acknowledged it in time; it may not survive a failover.
+ * - `CONNECTION_FAILED`: a node could not be reached (refused, reset, unreachable).
  * - `TIMEOUT`: an operation exceeded its time bound.
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];

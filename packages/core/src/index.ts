@@ -4,6 +4,7 @@ export type {
   NodeView,
   ReadOptions,
   TopologySnapshot,
+  WriteOptions,
 } from './client.js';
 export { createSentinelClient, SentinelClient } from './client.js';
 export type {
@@ -24,7 +25,9 @@ export {
   SentinelKitError,
 } from './errors.js';
 export type {
+  FailoverTimings,
   MasterChangeReason,
+  MasterLostReason,
   ReplicaRemoveReason,
   SentinelClientEvents,
   TopologyEvent,

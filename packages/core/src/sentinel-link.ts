@@ -15,6 +15,13 @@ export class UnknownMasterAnswer extends Error {}
 export interface SentinelAnswer {
   /** The master's address as Sentinel announces it (before the NAT map). */
   master: NodeAddress;
+  /**
+   * Sentinel's `config-epoch` for this master: every failover raises it, so a
+   * lagging sentinel's older answer can be told from a newer one.
+   */
+  epoch: number | undefined;
+  /** Sentinel's flags for the master (`s_down`, `o_down`, …). */
+  masterFlags: string[];
   /** Raw `SENTINEL replicas` reply. */
   replicas: unknown;
   /** Other sentinels watching this master, as announced (before the NAT map). */
@@ -112,14 +119,19 @@ export class SentinelLink {
   private async query(address: NodeAddress, budget: number): Promise<SentinelAnswer> {
     const redis = await this.connectionTo(address, budget);
     const name = this.options.masterName;
-    const [master, replicas, sentinels] = await Promise.all([
+    const [master, state, replicas, sentinels] = await Promise.all([
       redis.call('SENTINEL', 'get-master-addr-by-name', name),
+      redis.call('SENTINEL', 'master', name).catch(() => undefined),
       redis.call('SENTINEL', 'replicas', name).catch(() => []),
       redis.call('SENTINEL', 'sentinels', name).catch(() => []),
     ]);
     if (!Array.isArray(master) || master.length < 2) throw new UnknownMasterAnswer();
+    const info = parseSentinelInfo(state);
+    const epoch = Number(info['config-epoch']);
     return {
       master: { host: String(master[0]), port: Number(master[1]) },
+      epoch: Number.isInteger(epoch) ? epoch : undefined,
+      masterFlags: (info.flags ?? '').split(',').filter(Boolean),
       replicas,
       sentinels: (Array.isArray(sentinels) ? sentinels : []).flatMap((entry) => {
         const info = parseSentinelInfo(entry);

@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import { sentinelOptions } from './connections.js';
+import type { ResolvedSentinelClientOptions } from './options.js';
+import { parseSentinelEvent, type SentinelEvent, WATCHED_CHANNELS } from './sentinel-events.js';
+import { formatAddress, type NodeAddress } from './types.js';
+
+// Resubscribe quickly after a sentinel restarts, without hammering a dead one.
+const resubscribeDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
+
+/**
+ * Subscribes to Sentinel's events on every known sentinel (spec point 10) and
+ * hands on the ones about our master name, stamped with the time they arrived.
+ * Each sentinel announces a failover itself, up to a second apart, so listening
+ * to all of them gives the earliest news; duplicates are the client's to
+ * ignore. A lost subscription is re-established by ioredis (retry with backoff,
+ * automatic resubscribe). Push is never the only mechanism: the client polls.
+ */
+export class SentinelWatch {
+  private readonly subscribers = new Map<string, Redis>();
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedSentinelClientOptions,
+    private readonly onEvent: (event: SentinelEvent, receivedAt: number) => void,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  /** Starts watching every sentinel in `sentinels` not watched yet. */
+  watch(sentinels: readonly NodeAddress[]): void {
+    if (this.closed) return;
+    for (const sentinel of sentinels) {
+      const key = formatAddress(sentinel);
+      if (this.subscribers.has(key)) continue;
+      const redis = new Redis({
+        ...sentinelOptions(this.options, sentinel),
+        // Subscriptions live as long as the client; ioredis restores them.
+        retryStrategy: resubscribeDelay,
+        autoResubscribe: true,
+        // Queue SUBSCRIBE until the sentinel is reachable, however long that takes.
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+      });
+      redis.on('error', this.onError);
+      redis.on('message', (channel: string, message: string) => {
+        const receivedAt = Date.now();
+        const event = parseSentinelEvent(channel, message, this.options.masterName);
+        if (event) this.onEvent(event, receivedAt);
+      });
+      this.subscribers.set(key, redis);
+      redis.subscribe(...WATCHED_CHANNELS).catch(() => {
+        // The connection failed before subscribing; ioredis retries and resubscribes.
+      });
+    }
+  }
+
+  /** Number of sentinels whose subscription is live right now. */
+  get live(): number {
+    let count = 0;
+    for (const redis of this.subscribers.values()) if (redis.status === 'ready') count++;
+    return count;
+  }
+
+  /** Closes every subscription; resolves once their sockets are closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.subscribers.values()];
+    this.subscribers.clear();
+    await Promise.all(
+      all.map((redis) => {
+        if (redis.status === 'end') return undefined;
+        const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+        redis.disconnect();
+        return ended;
+      }),
+    );
+  }
+}
