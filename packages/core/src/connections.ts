@@ -112,7 +112,7 @@ export async function openConnection(
     }
     if (error instanceof SentinelKitError) throw error;
     throw new SentinelKitError(
-      'TIMEOUT',
+      'CONNECTION_FAILED',
       `could not connect to ${formatAddress(address)}: ${message}`,
       {
         cause: new Error(message),
