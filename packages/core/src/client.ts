@@ -37,7 +37,7 @@ import {
 } from './replicas.js';
 import { parseReplicationInfo, parseRole } from './role.js';
 import { chooseReadTarget, commandKind } from './routing.js';
-import type { SentinelEvent } from './sentinel-events.js';
+import { isFailoverAbort, isFailoverStart, type SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
@@ -69,7 +69,7 @@ export interface WriteOptions {
    */
   waitReplicas?: number;
   /**
-   * Milliseconds `WAIT` may take.
+   * Milliseconds `WAIT` may take; kept 100 ms under `commandTimeout`.
    * @default 1000
    */
   waitTimeout?: number;
@@ -122,6 +122,10 @@ class DataNode {
   reads = 0;
   writes = 0;
   readonly key: string;
+  // WAIT blocks the connection it runs on, and counts acknowledgements of that
+  // connection's last write; so durable writes get a connection of their own
+  // and never stall the shared one.
+  #durable: Promise<Redis> | undefined;
 
   constructor(
     readonly announced: NodeAddress,
@@ -131,15 +135,35 @@ class DataNode {
     this.key = formatAddress(announced);
   }
 
+  /** The connection for writes followed by `WAIT`, opened on first use (and again if it broke). */
+  async durable(open: (redis: Redis) => Promise<void>): Promise<Redis> {
+    const current = await this.#durable?.catch(() => undefined);
+    if (current && current.status !== 'end') return current;
+    this.#durable = (async () => {
+      const redis = this.redis.duplicate();
+      redis.on('error', () => {});
+      await open(redis);
+      // The node may have lost its role while this opened: do not leak it.
+      if (this.redis.status === 'end') closeNow(redis);
+      return redis;
+    })();
+    return this.#durable;
+  }
+
   view(): NodeView {
     return { address: { ...this.address }, announced: { ...this.announced }, reads: this.reads };
   }
 
   /** Closes at once: commands in flight fail now, and a frozen peer gets nothing more from us. */
   close(): void {
-    this.redis.disconnect();
-    this.redis.stream?.destroy();
+    closeNow(this.redis);
+    this.#durable?.then(closeNow, () => undefined);
   }
+}
+
+function closeNow(redis: Redis): void {
+  redis.disconnect();
+  redis.stream?.destroy();
 }
 
 type Waiter = { resolve: (node: DataNode) => void; reject: (error: Error) => void };
@@ -153,6 +177,7 @@ const delay = (ms: number) =>
 // spec point 3, "wait a little and start again".
 const RETRY_PAUSE_MS = 100;
 const DEFAULT_WAIT_TIMEOUT_MS = 1000;
+const WAIT_MARGIN_MS = 100;
 
 const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port === b.port;
 
@@ -183,6 +208,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   readonly #masterWaiters = new Set<Waiter>();
   #episode: Omit<FailoverTimings, 'switchedAt'> | undefined;
   #recovering = false;
+  // Set while Sentinel fails the master over: writes wait instead of landing
+  // on a master that is about to be demoted (and losing them).
+  #failoverHold: NodeJS.Timeout | undefined;
   #suspicion: Promise<void> | undefined;
   readonly #switching = new Map<string, Promise<void>>();
 
@@ -247,7 +275,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    */
   write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
     const master = this.#master;
-    if (master && this.#status === 'ready' && !options?.waitReplicas) {
+    if (master && this.#status === 'ready' && !this.#failoverHold && !options?.waitReplicas) {
       master.writes++;
       return fn(master.redis).catch((error: unknown) =>
         this.#retryWrite(error, master, fn, options, Date.now(), false),
@@ -332,6 +360,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#status = 'closed';
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
+    this.#releaseHold();
     for (const waiter of this.#masterWaiters) waiter.reject(this.#closedError());
     this.#masterWaiters.clear();
     const connections = this.#teardownNodes();
@@ -359,8 +388,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const node = await this.#awaitMaster(startedAt);
     node.writes++;
     try {
-      const result = await fn(node.redis);
-      if (options?.waitReplicas) await this.#waitForReplicas(node, options);
+      if (!options?.waitReplicas) return await fn(node.redis);
+      const durable = await node.durable((redis) =>
+        openConnection(redis, node.address, this.#options.connectTimeout, this.#secrets),
+      );
+      const result = await fn(durable);
+      await this.#waitForReplicas(durable, options);
       return result;
     } catch (error) {
       return this.#retryWrite(error, node, fn, options, startedAt, retriedReadonly);
@@ -400,10 +433,15 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#runWrite(fn, options, startedAt, retriedReadonly);
   }
 
-  async #waitForReplicas(node: DataNode, options: WriteOptions): Promise<void> {
+  async #waitForReplicas(redis: Redis, options: WriteOptions): Promise<void> {
     const wanted = options.waitReplicas ?? 0;
-    const timeout = options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS;
-    const acked = Number(await node.redis.wait(wanted, timeout));
+    // WAIT must end before the command timeout, or a slow acknowledgement
+    // would look like a lost master.
+    const timeout = Math.min(
+      options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+      Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
+    );
+    const acked = Number(await redis.wait(wanted, timeout));
     if (acked < wanted) {
       throw new SentinelKitError(
         'NOT_REPLICATED',
@@ -588,6 +626,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       timings = { ...episode, switchedAt };
     }
     this.#episode = undefined;
+    this.#releaseHold();
     this.#emitTopology({
       type: 'MASTER_CHANGE',
       previous: previous ? { ...previous.address } : undefined,
@@ -659,7 +698,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       );
     }
     const master = this.#master;
-    if (master && this.#status === 'ready') return Promise.resolve(master);
+    if (master && this.#status === 'ready' && !this.#failoverHold) return Promise.resolve(master);
     this.#countEpisode('queued');
     return new Promise((resolve, reject) => {
       const remaining = startedAt + this.#options.failoverTimeout - Date.now();
@@ -699,6 +738,43 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     });
   }
 
+  /**
+   * Sentinel has started failing the master over. Until `+switch-master` (or
+   * an abort) new writes wait: the old master keeps accepting writes until it
+   * is reconfigured, and whatever it accepts after the promotion is lost.
+   * Bounded by failoverTimeout, after which Sentinel is asked again.
+   */
+  #holdWrites(receivedAt: number): void {
+    if (this.#failoverHold || !this.#master) return;
+    this.#episode ??= {
+      lostAt: undefined,
+      announcedAt: undefined,
+      queued: 0,
+      retried: 0,
+      rejected: 0,
+    };
+    this.#episode.lostAt ??= receivedAt;
+    this.#failoverHold = setTimeout(() => {
+      this.#releaseHold();
+      this.#resolveWaiters();
+      void this.#refresh('poll');
+    }, this.#options.failoverTimeout);
+    this.#failoverHold.unref();
+  }
+
+  #releaseHold(): void {
+    clearTimeout(this.#failoverHold);
+    this.#failoverHold = undefined;
+  }
+
+  /** Hands the current master to everything waiting (after a hold ends without a switch). */
+  #resolveWaiters(): void {
+    const master = this.#master;
+    if (!master || this.#failoverHold) return;
+    for (const waiter of this.#masterWaiters) waiter.resolve(master);
+    this.#masterWaiters.clear();
+  }
+
   #countEpisode(what: 'queued' | 'retried' | 'rejected'): void {
     if (this.#episode) this.#episode[what]++;
   }
@@ -720,6 +796,16 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       };
       this.#episode.announcedAt ??= receivedAt;
       void this.#switchTo(event.newMaster, 'switch-master', undefined);
+      return;
+    }
+    if (isFailoverStart(event.type)) {
+      this.#holdWrites(receivedAt);
+      return;
+    }
+    if (isFailoverAbort(event.type)) {
+      this.#releaseHold();
+      this.#resolveWaiters();
+      void this.#refresh('poll');
       return;
     }
     const instance = event.instance;

@@ -15,7 +15,37 @@ export const WATCHED_CHANNELS = Object.freeze([
   '+reboot',
   '+role-change',
   '+failover-end',
+  // A failover has started (or is moving on): writes must stop reaching the old master.
+  '+try-failover',
+  '+elected-leader',
+  '+failover-state-select-slave',
+  '+selected-slave',
+  '+failover-state-send-slaveof-noone',
+  '+failover-state-wait-promotion',
+  '+promoted-slave',
+  '+failover-state-reconf-slaves',
+  // …or it has given up.
+  '-failover-abort-not-elected',
+  '-failover-abort-no-good-slave',
+  '-failover-abort-slave-timeout',
+  '+failover-end-for-timeout',
 ] as const);
+
+/** Events that mean a failover of the master is under way. */
+export function isFailoverStart(type: string): boolean {
+  return (
+    type === '+try-failover' ||
+    type === '+elected-leader' ||
+    type === '+selected-slave' ||
+    type === '+promoted-slave' ||
+    type.startsWith('+failover-state-')
+  );
+}
+
+/** Events that mean a failover ended without `+switch-master`. */
+export function isFailoverAbort(type: string): boolean {
+  return type.startsWith('-failover-abort-') || type === '+failover-end-for-timeout';
+}
 
 /** One event about our master name. */
 export interface SentinelEvent {
