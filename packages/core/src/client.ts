@@ -115,6 +115,10 @@ export interface ClientStats {
   readRetries: number;
   /** Operations rejected because of a failover (`COMMAND_MAY_HAVE_EXECUTED`, `MASTER_UNAVAILABLE`). */
   failoverRejections: number;
+  /** Times the client asked Sentinel for the topology (polls and event-driven refreshes). */
+  sentinelQueries: number;
+  /** Of those, the ones no sentinel answered. */
+  sentinelQueryFailures: number;
 }
 
 /** An ioredis connection to one data node, with the counters routing keeps. */
@@ -229,6 +233,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #writeRetries = 0;
   #readRetries = 0;
   #failoverRejections = 0;
+  #sentinelQueries = 0;
+  #sentinelQueryFailures = 0;
 
   constructor(options: ResolvedSentinelClientOptions) {
     super();
@@ -347,6 +353,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       writeRetries: this.#writeRetries,
       readRetries: this.#readRetries,
       failoverRejections: this.#failoverRejections,
+      sentinelQueries: this.#sentinelQueries,
+      sentinelQueryFailures: this.#sentinelQueryFailures,
     };
   }
 
@@ -831,7 +839,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#refreshing ??= (async () => {
       try {
         const deadline = Date.now() + this.#options.connectTimeout;
-        const answer = await this.#link.ask(deadline);
+        this.#sentinelQueries++;
+        const answer = await this.#link.ask(deadline).catch((error: unknown) => {
+          this.#sentinelQueryFailures++;
+          throw error;
+        });
         if (this.#status !== 'ready') return;
         this.#watch.watch(this.#link.sentinels);
         const master = this.#master;
