@@ -372,7 +372,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     for (const waiter of this.#masterWaiters) waiter.reject(this.#closedError());
     this.#masterWaiters.clear();
     const connections = this.#teardownNodes();
-    this.#link.close();
+    this.#link.shutdown();
     await Promise.all([this.#watch.close(), ...connections.map(waitForEnd)]);
   }
 
@@ -504,7 +504,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#status = 'connecting';
     const deadline = Date.now() + this.#options.connectTimeout;
     for (;;) {
-      const answer = await this.#link.ask(deadline);
+      if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
+      const answer = await this.#link.ask(deadline).catch((error: unknown) => {
+        // A close() during the query makes it fail: say so, not "no sentinel".
+        throw (this.#status as ClientStatus) === 'closed' ? this.#closedError() : error;
+      });
       try {
         const master = await this.#verifyMaster(answer.master, deadline);
         // close() may have run while we were verifying.
@@ -519,6 +523,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       } catch (error) {
         if (error instanceof SentinelKitError && error.code === 'AUTH_FAILED') throw error;
         if (error instanceof SentinelKitError && error.code === 'CLIENT_CLOSED') throw error;
+        if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
         if (Date.now() + RETRY_PAUSE_MS >= deadline) {
           throw new SentinelKitError(
             'MASTER_UNAVAILABLE',
@@ -965,7 +970,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         role.linkState === 'connected' &&
         role.masterHost === master.announced.host &&
         role.masterPort === master.announced.port;
-      if (!follows || this.#master !== master || this.#status !== 'ready') {
+      // Discovery adds replicas before the status becomes 'ready': only a close stops it.
+      if (!follows || this.#master !== master || this.#status === 'closed') {
         node.close();
         return;
       }

@@ -45,7 +45,7 @@ export type {
   SentinelAddressOption,
   SentinelClientOptions,
 } from './options.js';
-export { DEFAULT_OPTIONS, redactOptions, resolveOptions } from './options.js';
+export { DEFAULT_OPTIONS, OPTION_NAMES, redactOptions, resolveOptions } from './options.js';
 export type { SafeRedisOptions } from './redis-options.js';
 export { SAFE_REDIS_OPTION_KEYS } from './redis-options.js';
 export type {

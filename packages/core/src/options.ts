@@ -204,7 +204,11 @@ export const DEFAULT_OPTIONS = Object.freeze({
   sentinelPollInterval: 1000,
 } as const);
 
-const OPTION_NAMES: readonly string[] = [
+/**
+ * Every field of {@link SentinelClientOptions}, in documentation order. Keys outside it are
+ * rejected by {@link resolveOptions}; the docs' options table is checked against it.
+ */
+export const OPTION_NAMES = Object.freeze([
   'masterName',
   'sentinels',
   'db',
@@ -225,7 +229,7 @@ const OPTION_NAMES: readonly string[] = [
   'sentinelPollInterval',
   'random',
   'redisOptions',
-];
+] as const satisfies readonly (keyof SentinelClientOptions)[]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -313,7 +317,7 @@ function withoutUndefined(object: Record<string, unknown>): Record<string, unkno
 }
 
 function checkKnown(key: string): void {
-  if (OPTION_NAMES.includes(key)) return;
+  if ((OPTION_NAMES as readonly string[]).includes(key)) return;
   const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
   const advice =
     adviceForRedisOption(key) ?? (near === undefined ? undefined : `Did you mean "${near}"?`);

@@ -37,6 +37,7 @@ export class SentinelLink {
   private readonly known: NodeAddress[];
   private connection: { address: NodeAddress; redis: Redis } | undefined;
   private readonly secrets: (string | undefined)[];
+  private stopped = false;
 
   constructor(
     private readonly options: ResolvedSentinelClientOptions,
@@ -61,6 +62,7 @@ export class SentinelLink {
     const failures: SentinelFailure[] = [];
     let unknownBy: string[] = [];
     for (const address of [...this.known]) {
+      if (this.stopped) break;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         failures.push({
@@ -114,6 +116,12 @@ export class SentinelLink {
   close(): void {
     this.connection?.redis.disconnect();
     this.connection = undefined;
+  }
+
+  /** Closes the connection for good: a query in flight fails and no sentinel is tried after it. */
+  shutdown(): void {
+    this.stopped = true;
+    this.close();
   }
 
   private async query(address: NodeAddress, budget: number): Promise<SentinelAnswer> {

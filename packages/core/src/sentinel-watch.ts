@@ -67,7 +67,12 @@ export class SentinelWatch {
     this.subscribers.clear();
     await Promise.all(
       all.map((redis) => {
-        if (redis.status === 'end') return undefined;
+        // Between reconnect attempts there is no socket, and disconnect() only
+        // cancels the next attempt without emitting 'end'.
+        if (redis.status === 'end' || redis.status === 'reconnecting') {
+          redis.disconnect();
+          return undefined;
+        }
         const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
         redis.disconnect();
         return ended;

@@ -38,8 +38,21 @@ describe('SentinelKitError', () => {
     expect(isSentinelKitError({ code: 'TIMEOUT' })).toBe(false);
   });
 
-  it('lists the ten codes', () => {
-    expect(SENTINELKIT_ERROR_CODES).toHaveLength(10);
+  it('lists every code once, frozen', () => {
+    expect([...SENTINELKIT_ERROR_CODES].sort()).toEqual([
+      'AUTH_FAILED',
+      'CLIENT_CLOSED',
+      'COMMAND_MAY_HAVE_EXECUTED',
+      'CONNECTION_FAILED',
+      'INVALID_OPTION',
+      'MASTER_NAME_UNKNOWN',
+      'MASTER_UNAVAILABLE',
+      'NOT_CONNECTED',
+      'NOT_REPLICATED',
+      'NO_REPLICA_AVAILABLE',
+      'NO_SENTINEL_REACHABLE',
+      'TIMEOUT',
+    ]);
     expect(Object.isFrozen(SENTINELKIT_ERROR_CODES)).toBe(true);
   });
 });
