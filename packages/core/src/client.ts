@@ -65,12 +65,12 @@ export interface WriteOptions {
    * After the operation, wait until this many replicas acknowledged it
    * (`WAIT n timeout`), so that a write the caller saw succeed survives a
    * failover. Fewer acknowledgements in time reject with `NOT_REPLICATED`.
-   * @default 0 (do not wait)
+   * @default the client's `waitReplicas` (0: do not wait)
    */
   waitReplicas?: number;
   /**
    * Milliseconds `WAIT` may take; kept 100 ms under `commandTimeout`.
-   * @default 1000
+   * @default the client's `waitTimeout` (1000)
    */
   waitTimeout?: number;
 }
@@ -180,7 +180,6 @@ const delay = (ms: number) =>
 // Pause between attempts when Sentinel names a node that is not (yet) master:
 // spec point 3, "wait a little and start again".
 const RETRY_PAUSE_MS = 100;
-const DEFAULT_WAIT_TIMEOUT_MS = 1000;
 const WAIT_MARGIN_MS = 100;
 
 const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port === b.port;
@@ -281,7 +280,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    */
   write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
     const master = this.#master;
-    if (master && this.#status === 'ready' && !this.#failoverHold && !options?.waitReplicas) {
+    const waitReplicas = options?.waitReplicas ?? this.#options.waitReplicas;
+    if (master && this.#status === 'ready' && !this.#failoverHold && waitReplicas === 0) {
       master.writes++;
       return fn(master.redis).catch((error: unknown) =>
         this.#retryWrite(error, master, fn, options, Date.now(), false),
@@ -396,7 +396,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const node = await this.#awaitMaster(startedAt);
     node.writes++;
     try {
-      if (!options?.waitReplicas) return await fn(node.redis);
+      if ((options?.waitReplicas ?? this.#options.waitReplicas) === 0) return await fn(node.redis);
       const durable = await node.durable((redis) =>
         openConnection(redis, node.address, this.#options.connectTimeout, this.#secrets),
       );
@@ -441,12 +441,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#runWrite(fn, options, startedAt, retriedReadonly);
   }
 
-  async #waitForReplicas(redis: Redis, options: WriteOptions): Promise<void> {
-    const wanted = options.waitReplicas ?? 0;
+  async #waitForReplicas(redis: Redis, options: WriteOptions | undefined): Promise<void> {
+    const wanted = options?.waitReplicas ?? this.#options.waitReplicas;
     // WAIT must end before the command timeout, or a slow acknowledgement
     // would look like a lost master.
     const timeout = Math.min(
-      options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+      options?.waitTimeout ?? this.#options.waitTimeout,
       Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
     );
     const acked = Number(await redis.wait(wanted, timeout));

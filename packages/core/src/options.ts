@@ -135,6 +135,17 @@ export interface SentinelClientOptions {
    */
   sentinelPollInterval?: number;
   /**
+   * Replicas that must acknowledge each write (`WAIT`) before it resolves, for every `write()`
+   * that does not set its own; see `WriteOptions.waitReplicas`. 0 does not wait.
+   * @default 0
+   */
+  waitReplicas?: number;
+  /**
+   * Milliseconds `WAIT` may take, for writes that do not set their own; kept under `commandTimeout`.
+   * @default 1000
+   */
+  waitTimeout?: number;
+  /**
    * Random source in [0, 1) for choosing replicas and sentinels; inject one in tests.
    * @default Math.random
    */
@@ -184,6 +195,10 @@ export interface ResolvedSentinelClientOptions {
   readonly failoverTimeout: number;
   /** Milliseconds between topology refreshes. */
   readonly sentinelPollInterval: number;
+  /** Replicas that must acknowledge each write; 0 for none. */
+  readonly waitReplicas: number;
+  /** Milliseconds `WAIT` may take. */
+  readonly waitTimeout: number;
   /** Random source in [0, 1). */
   readonly random: () => number;
   /** ioredis pass-through options. */
@@ -202,6 +217,8 @@ export const DEFAULT_OPTIONS = Object.freeze({
   readFrom: 'replica',
   failoverTimeout: 10_000,
   sentinelPollInterval: 1000,
+  waitReplicas: 0,
+  waitTimeout: 1000,
 } as const);
 
 /**
@@ -227,6 +244,8 @@ export const OPTION_NAMES = Object.freeze([
   'maxReplicationLag',
   'failoverTimeout',
   'sentinelPollInterval',
+  'waitReplicas',
+  'waitTimeout',
   'random',
   'redisOptions',
 ] as const satisfies readonly (keyof SentinelClientOptions)[]);
@@ -281,6 +300,14 @@ export function resolveOptions(
       'sentinelPollInterval',
       o.sentinelPollInterval ?? DEFAULT_OPTIONS.sentinelPollInterval,
     ),
+    waitReplicas: integer(
+      'waitReplicas',
+      o.waitReplicas ?? DEFAULT_OPTIONS.waitReplicas,
+      0,
+      1000,
+      'a number of replicas, 0 or more',
+    ),
+    waitTimeout: ms('waitTimeout', o.waitTimeout ?? DEFAULT_OPTIONS.waitTimeout),
     random: randomSource(o.random ?? Math.random),
     redisOptions: resolveRedisOptions(o.redisOptions ?? {}),
   });

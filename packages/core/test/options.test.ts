@@ -41,6 +41,8 @@ describe('resolveOptions: defaults', () => {
       maxReplicationLag: undefined,
       failoverTimeout: 10_000,
       sentinelPollInterval: 1000,
+      waitReplicas: 0,
+      waitTimeout: 1000,
       random: Math.random,
       redisOptions: {},
     });
