@@ -16,7 +16,7 @@ export default defineConfig({
           // Unit tests first: they are fast and fail early.
           sequence: { groupOrder: 0 },
           include: ['packages/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/*.container.test.ts', '**/node_modules/**'],
           testTimeout: 10_000,
         },
       },
@@ -37,6 +37,20 @@ export default defineConfig({
           maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Tests of the container backend of @sentinelkit/testing: `pnpm test:containers`,
+          // after `.ci/setup-containers.sh` (CI runs both). They fail without an engine.
+          name: 'containers',
+          sequence: { groupOrder: 2 },
+          include: ['packages/*/test/**/*.container.test.ts'],
+          pool: 'forks',
+          maxWorkers: 1,
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
         },
       },
     ],

@@ -4,6 +4,7 @@
  * node on Ctrl-C (or SIGTERM).
  */
 import { parseArgs } from 'node:util';
+import type { BackendName } from './backends/select.js';
 import { type SentinelTopology, startSentinelTopology } from './topology.js';
 
 const { values } = parseArgs({
@@ -15,13 +16,16 @@ const { values } = parseArgs({
     username: { type: 'string' },
     'sentinel-password': { type: 'string' },
     'down-after-ms': { type: 'string', default: '1000' },
+    backend: { type: 'string' },
+    image: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   console.log(`Usage: pnpm topology [--replicas 2] [--sentinels 3] [--master-name mymaster]
-                     [--password P] [--username U] [--sentinel-password P] [--down-after-ms 1000]`);
+                     [--password P] [--username U] [--sentinel-password P] [--down-after-ms 1000]
+                     [--backend auto|process|container] [--image redis:7]`);
   process.exit(0);
 }
 
@@ -46,6 +50,8 @@ const topology = await startSentinelTopology({
   downAfterMs: Number(values['down-after-ms']),
   ...(values.password !== undefined && { password: values.password }),
   ...(values.username !== undefined && { username: values.username }),
+  ...(values.backend !== undefined && { backend: values.backend as BackendName }),
+  ...(values.image !== undefined && { image: values.image }),
   ...(values['sentinel-password'] !== undefined && {
     sentinelPassword: values['sentinel-password'],
   }),

@@ -12,7 +12,10 @@ export interface DataAuth {
 
 export interface DataNodeConfigInput {
   port: number;
+  /** Address the node announces (and binds, unless `hostnames`). */
   host: string;
+  /** Announce `host` as a name and listen on every interface (nodes behind NAT). */
+  hostnames?: boolean | undefined;
   auth: DataAuth;
   /** Address of the master to replicate from; omitted for the initial master. */
   replicaOf?: { host: string; port: number } | undefined;
@@ -20,7 +23,10 @@ export interface DataNodeConfigInput {
 
 export interface SentinelConfigInput {
   port: number;
+  /** Address the sentinel announces (and binds, unless `hostnames`). */
   host: string;
+  /** Hosts are names: resolve and announce them, and listen on every interface. */
+  hostnames?: boolean | undefined;
   masterName: string;
   master: { host: string; port: number };
   quorum: number;
@@ -44,7 +50,7 @@ export function dataNodeConfig(input: DataNodeConfigInput): string {
   const { auth } = input;
   const directives: string[][] = [
     ['port', String(input.port)],
-    ['bind', input.host],
+    ['bind', input.hostnames ? '0.0.0.0' : input.host],
     ['protected-mode', 'no'],
     // No persistence: a restarted node resyncs from the master, which is what a
     // fresh replica does in production too, and it keeps tests fast.
@@ -61,6 +67,11 @@ export function dataNodeConfig(input: DataNodeConfigInput): string {
     directives.push(['requirepass', auth.password]);
   }
   if (auth.password !== undefined) directives.push(['masterauth', auth.password]);
+  if (input.hostnames) {
+    // The master lists its replicas to Sentinel under this name, not the
+    // container address it sees them connect from.
+    directives.push(['replica-announce-ip', input.host]);
+  }
   if (input.replicaOf) {
     directives.push(['replicaof', input.replicaOf.host, String(input.replicaOf.port)]);
   }
@@ -71,9 +82,10 @@ export function sentinelConfig(input: SentinelConfigInput): string {
   const name = input.masterName;
   const directives: string[][] = [
     ['port', String(input.port)],
-    ['bind', input.host],
+    ['bind', input.hostnames ? '0.0.0.0' : input.host],
     ['protected-mode', 'no'],
-    ['sentinel', 'resolve-hostnames', 'no'],
+    ['sentinel', 'resolve-hostnames', input.hostnames ? 'yes' : 'no'],
+    ...(input.hostnames ? [['sentinel', 'announce-hostnames', 'yes']] : []),
     ['sentinel', 'announce-ip', input.host],
     [
       'sentinel',

@@ -1,6 +1,8 @@
 /** Machine-readable reasons a topology could not be started or driven. */
 export type TopologyErrorCode =
   | 'REDIS_SERVER_NOT_FOUND'
+  | 'CONTAINER_ENGINE_NOT_FOUND'
+  | 'NO_BACKEND'
   | 'INVALID_OPTION'
   | 'NODE_START_FAILED'
   | 'NOT_READY'

@@ -1,6 +1,21 @@
-export type { BackendNode, NodeBackend, NodeKind, NodeSpec } from './backends/backend.js';
+export type {
+  BackendNode,
+  NodeAddressing,
+  NodeBackend,
+  NodeKind,
+  NodeSpec,
+} from './backends/backend.js';
+export type { ContainerBackendOptions, ContainerNetwork } from './backends/container.js';
+export {
+  CONTAINER_LABEL,
+  containerEngineAvailable,
+  createContainerBackend,
+  REDIS_IMAGE_ENV,
+} from './backends/container.js';
 export type { ProcessBackendOptions } from './backends/process.js';
 export { createProcessBackend } from './backends/process.js';
+export type { BackendName } from './backends/select.js';
+export { BACKEND_ENV } from './backends/select.js';
 export type { TopologyErrorCode } from './errors.js';
 export { TopologyError } from './errors.js';
 export type { Address } from './health.js';

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { BackendNode, NodeBackend, NodeKind } from './backends/backend.js';
-import { createProcessBackend } from './backends/process.js';
+import type { ContainerNetwork } from './backends/container.js';
+import { type BackendName, createBackend } from './backends/select.js';
 import { type DataAuth, dataNodeConfig, sentinelConfig } from './config.js';
 import { TopologyError } from './errors.js';
 import {
@@ -37,12 +38,27 @@ export interface SentinelTopologyOptions {
   /** How long to wait for the topology to become healthy. @default 20000 */
   readyTimeoutMs?: number;
   /**
-   * How nodes are started: `'process'` runs local `redis-server` processes, or
-   * pass any {@link NodeBackend}. @default 'process'
+   * How nodes are started: `'process'` runs local `redis-server` processes,
+   * `'container'` runs each node in a container (testcontainers), `'auto'` picks
+   * processes when `redis-server` is found and containers when a container
+   * engine answers; or pass any {@link NodeBackend}.
+   * @default `$SENTINELKIT_BACKEND`, else 'auto'
    */
-  backend?: 'process' | NodeBackend;
+  backend?: BackendName | NodeBackend;
   /** Path to `redis-server` for the process backend. @default found on PATH or `$SENTINELKIT_REDIS_SERVER` */
   redisServer?: string;
+  /**
+   * Image of the container backend, with `redis-server` 7 on its `PATH`.
+   * @default `$SENTINELKIT_REDIS_IMAGE`, else 'redis:7'
+   */
+  image?: string;
+  /**
+   * Network of the container backend: `'host'` (nodes on 127.0.0.1, as
+   * processes), `'bridge'` (nodes announce their names; use the topology's
+   * `connectionOptions.natMap`), or `'auto'` (`'host'` on a Linux engine).
+   * @default 'auto'
+   */
+  containerNetwork?: ContainerNetwork;
 }
 
 export type NodeState = 'running' | 'frozen' | 'killed';
@@ -61,6 +77,11 @@ export class TopologyNode {
     readonly port: number,
     /** @internal */
     readonly _backend: BackendNode,
+    /**
+     * Address the sentinels and the other nodes know this node by: `host:port`,
+     * except behind NAT (container bridge networks), where it is its name.
+     */
+    readonly announced: Address = { host, port },
   ) {}
 
   /** `data-0`, `sentinel-2`, … (`data-0` is the initial master). */
@@ -116,6 +137,12 @@ export interface TopologyConnectionOptions {
   username?: string;
   password?: string;
   sentinelPassword?: string;
+  /**
+   * Only when nodes are behind NAT (container bridge networks): announced
+   * `host:port` → the address this process reaches it on. Pass it as the core's
+   * `natMap` option.
+   */
+  natMap?: Record<string, Address>;
 }
 
 const POLL_INTERVAL_MS = 50;
@@ -195,7 +222,18 @@ export class SentinelTopology {
       ...(this.settings.sentinelPassword !== undefined && {
         sentinelPassword: this.settings.sentinelPassword,
       }),
+      ...(this.natMap && { natMap: this.natMap }),
     };
+  }
+
+  /** Announced address → reachable address of every node, when they differ (else `undefined`). */
+  get natMap(): Record<string, Address> | undefined {
+    const nodes = [...this.dataNodes, ...this.sentinelNodes];
+    const differs = (n: TopologyNode) => n.announced.host !== n.host || n.announced.port !== n.port;
+    if (!nodes.some(differs)) return undefined;
+    return Object.fromEntries(
+      nodes.map((n) => [`${n.announced.host}:${n.announced.port}`, { host: n.host, port: n.port }]),
+    );
   }
 
   /** The data node the running sentinels name as master (the majority answer). */
@@ -315,9 +353,14 @@ export class SentinelTopology {
       e.type === '+switch-master' && e.at >= after && e.message.startsWith(`${this.masterName} `);
     const toSwitch = (e: SentinelEvent): SwitchEvent => {
       const [, fromHost = '', fromPort, toHost = '', toPort] = e.message.split(' ');
+      const from = this.dataNodes.find(
+        (n) => n.announced.host === fromHost && n.announced.port === Number(fromPort),
+      );
       return {
         master: this.dataNodeAt(`${toHost}:${toPort}`),
-        from: { host: fromHost, port: Number(fromPort) },
+        from: from
+          ? { host: from.host, port: from.port }
+          : { host: fromHost, port: Number(fromPort) },
         at: e.at,
         sentinel: e.sentinel,
       };
@@ -343,7 +386,9 @@ export class SentinelTopology {
     while (Date.now() < deadline) {
       this.assertRunning();
       const verdict = assessHealth(await this.sentinelViews(), {
-        runningDataNodes: this.dataNodes.filter((n) => n._state === 'running'),
+        runningDataNodes: this.dataNodes
+          .filter((n) => n._state === 'running')
+          .map((n) => n.announced),
         runningSentinels: this.runningSentinels().length,
       });
       if (verdict.healthy) return this.dataNodeAt(`${verdict.master.host}:${verdict.master.port}`);
@@ -390,12 +435,16 @@ export class SentinelTopology {
   }
 
   private async startNodes(nodes: readonly TopologyNode[]): Promise<void> {
-    await Promise.all(
+    // Settle every start before failing: a node still starting when stop() runs
+    // (a container being created) would otherwise outlive the topology.
+    const results = await Promise.allSettled(
       nodes.map(async (n) => {
         await n._backend.start();
         n._state = 'running';
       }),
     );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private sentinelClient(sentinel: TopologyNode): Redis {
@@ -507,8 +556,9 @@ export class SentinelTopology {
     return node;
   }
 
+  /** The data node Sentinel names by `address` (its announced address). */
   private dataNodeAt(address: string): TopologyNode {
-    const node = this.dataNodes.find((n) => n.address === address);
+    const node = this.dataNodes.find((n) => `${n.announced.host}:${n.announced.port}` === address);
     if (!node)
       throw new TopologyError('NO_SUCH_NODE', `no data node of this topology at ${address}`);
     return node;
@@ -564,39 +614,48 @@ export async function startSentinelTopology(
 
   const host = '127.0.0.1';
   const dataAuth: DataAuth = { username: options.username, password: options.password };
-  const backend =
-    typeof options.backend === 'object'
-      ? options.backend
-      : await createProcessBackend({ redisServer: options.redisServer });
+  const backend = await createBackend(options);
   const ports = await allocatePorts(1 + replicaCount + sentinelCount, host);
+  // Behind NAT, nodes know each other by name; the test process still reaches
+  // every node on 127.0.0.1 (the backend publishes the same port).
+  const hostnames = backend.addressing === 'hostname';
+  const announcedHost = (name: string) => (hostnames ? name : host);
   const [masterPort = 0] = ports;
-  const master = { host, port: masterPort };
+  const master = { host: announcedHost('data-0'), port: masterPort };
 
-  const node = (kind: NodeKind, index: number, port: number, config: string) =>
-    new TopologyNode(
+  const node = (kind: NodeKind, index: number, port: number, config: string) => {
+    const name = `${kind}-${index}`;
+    return new TopologyNode(
       kind,
       index,
       host,
       port,
-      backend.createNode({ kind, name: `${kind}-${index}`, host, port, config }),
+      backend.createNode({ kind, name, host, port, config }),
+      { host: announcedHost(name), port },
     );
-  const dataNodes = ports
-    .slice(0, 1 + replicaCount)
-    .map((port, i) =>
-      node(
-        'data',
-        i,
+  };
+  const dataNodes = ports.slice(0, 1 + replicaCount).map((port, i) =>
+    node(
+      'data',
+      i,
+      port,
+      dataNodeConfig({
+        host: announcedHost(`data-${i}`),
+        hostnames,
         port,
-        dataNodeConfig({ host, port, auth: dataAuth, replicaOf: i === 0 ? undefined : master }),
-      ),
-    );
+        auth: dataAuth,
+        replicaOf: i === 0 ? undefined : master,
+      }),
+    ),
+  );
   const sentinelNodes = ports.slice(1 + replicaCount).map((port, i) =>
     node(
       'sentinel',
       i,
       port,
       sentinelConfig({
-        host,
+        host: announcedHost(`sentinel-${i}`),
+        hostnames,
         port,
         masterName,
         master,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelTopology, startSentinelTopology } from '../src/index.js';
-import { isProcessAlive, onNode, roleOf } from './helpers.js';
+import { backendLabel, isNodeGone, onNode, roleOf } from './helpers.js';
 
-describe('startSentinelTopology (process backend): start, kill, restart, failover', () => {
+describe(`startSentinelTopology (${backendLabel}): start, kill, restart, failover`, () => {
   let topology: SentinelTopology;
 
   beforeAll(async () => {
@@ -33,7 +33,7 @@ describe('startSentinelTopology (process backend): start, kill, restart, failove
   it('kill master: Sentinel promotes a replica and waitForSwitch reports it', async () => {
     const old = await topology.killMaster();
     expect(old.state).toBe('killed');
-    expect(isProcessAlive(old.pid ?? -1)).toBe(false);
+    expect(await isNodeGone(old)).toBe(true);
     const switched = await topology.waitForSwitch();
     expect(switched.from).toEqual({ host: '127.0.0.1', port: old.port });
     expect(switched.master).not.toBe(old);
@@ -68,7 +68,7 @@ describe('startSentinelTopology (process backend): start, kill, restart, failove
     expect(replica.state).toBe('killed');
     expect(await topology.replicas()).toContain(replica);
     const sentinel = await topology.killSentinel(2);
-    expect(isProcessAlive(sentinel.pid ?? -1)).toBe(false);
+    expect(await isNodeGone(sentinel)).toBe(true);
     // The two remaining sentinels still agree on the master.
     await topology.waitForHealthy();
     await topology.restart(sentinel);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { SentinelTopology, TopologyNode } from '../src/index.js';
+import { isPortFree } from '../src/ports.js';
 
 /** Runs one command on a data node directly, with the topology's credentials. */
 export function onNode(
@@ -48,7 +49,21 @@ export async function roleOf(topology: SentinelTopology, node: TopologyNode): Pr
   return String(reply[0]);
 }
 
+/**
+ * Whether `node`'s server is gone, whatever the backend: its process (when the
+ * backend knows a pid) no longer exists and its port is free.
+ */
+export async function isNodeGone(node: TopologyNode): Promise<boolean> {
+  if (node.pid !== undefined && isProcessAlive(node.pid)) return false;
+  return isPortFree(node.port);
+}
+
+/** Label for test titles: the backend `$SENTINELKIT_BACKEND` selects (default `auto`). */
+export const backendLabel = `${process.env.SENTINELKIT_BACKEND || 'auto'} backend`;
+
 export function isProcessAlive(pid: number): boolean {
+  // kill(-1 | 0, 0) would signal a whole group and "succeed".
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

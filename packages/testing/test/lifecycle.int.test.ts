@@ -8,7 +8,7 @@ describe('stop()', () => {
   it('leaves no process, no port and no temp directory, even with a frozen node', async () => {
     const topology = await startSentinelTopology({ replicas: 1 });
     const nodes = [...topology.dataNodes, ...topology.sentinelNodes];
-    const pids = nodes.map((n) => n.pid ?? -1);
+    const pids = nodes.flatMap((n) => (n.pid === undefined ? [] : [n.pid]));
     const dir = topology.workDir;
     expect(dir && existsSync(dir)).toBe(true);
     await topology.freezeMaster();

@@ -11,7 +11,12 @@ export interface NodeSpec {
   kind: NodeKind;
   /** Unique within the topology, e.g. `data-0`, `sentinel-2`. */
   name: string;
-  /** Loopback address the node listens on and announces. */
+  /**
+   * Loopback address the test process reaches the node on. With `'loopback'`
+   * addressing the node also listens on and announces it; with `'hostname'`
+   * addressing the node announces `name` and the backend makes `host:port`
+   * reach it (e.g. a published container port).
+   */
   host: string;
   port: number;
   /** Redis config text, without `dir` and `logfile` (the backend adds them). */
@@ -34,11 +39,21 @@ export interface BackendNode {
   logTail(lines?: number): Promise<string>;
 }
 
+export type NodeAddressing = 'loopback' | 'hostname';
+
 export interface NodeBackend {
   /** Short name for messages, e.g. `process`. */
   readonly name: string;
   /** Host directory holding the nodes' files, if the backend uses one. */
   readonly workDir: string | undefined;
+  /**
+   * How nodes know each other. `'loopback'`: every node listens on and
+   * announces its loopback `host:port`, which the test process reaches as is.
+   * `'hostname'`: nodes listen on every interface of their own network and
+   * announce their `name` (the backend makes names resolvable between nodes);
+   * clients outside translate with the topology's `natMap`. @default 'loopback'
+   */
+  readonly addressing?: NodeAddressing | undefined;
   createNode(spec: NodeSpec): BackendNode;
   /** Releases whatever the backend itself holds (temp directory, engine connections). */
   dispose(): Promise<void>;

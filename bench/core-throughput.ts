@@ -1,0 +1,621 @@
+/**
+ * Core throughput: sentinelkit's `read()` / `write()` against raw ioredis on the
+ * same topology, in the same run, interleaved in short turns so that load from
+ * other work on the machine hits both sides alike. Prints markdown tables and
+ * rewrites the `core-throughput` section of docs/benchmarks.md.
+ *
+ *   pnpm bench:core
+ *
+ * Knobs (environment): BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS, BENCH_ONLY,
+ * BENCH_DOCS; see the options table at the end of docs/benchmarks.md.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
+import { startSentinelTopology } from '@sentinelkit/testing';
+import { Redis, type RedisOptions } from 'ioredis';
+
+const COMMAND = 'pnpm bench:core';
+const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const START_MARKER = '<!-- core-throughput:start -->';
+const END_MARKER = '<!-- core-throughput:end -->';
+const GOAL = 0.95;
+
+// A round lasts four slices: with several requests in flight, one slice each of
+// raw/sentinelkit/sentinelkit/raw (the next round the mirror image), so drift
+// within a round cancels; with one, request-by-request turns (see round()).
+// Slices are short because load from other work on a shared machine swings
+// throughput several-fold from one 100 ms window to the next.
+const ROUNDS = envInt('BENCH_ROUNDS', 40);
+const SLICE_MS = envInt('BENCH_SLICE_MS', 100);
+const WARMUP_MS = envInt('BENCH_WARMUP_MS', 1000);
+const CASE_IDS = ['get-replica', 'get-replica-spread', 'get-master', 'set'] as const;
+type CaseId = (typeof CASE_IDS)[number];
+// A subset of cases (comma-separated ids), e.g. under a profiler; leaves the docs untouched.
+const ONLY = caseList(process.env.BENCH_ONLY);
+// BENCH_DOCS=0 prints the table without touching docs/benchmarks.md.
+const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
+const IN_FLIGHT = [1, 50] as const;
+
+const KEY = 'bench:core:key';
+const VALUE = 'v'.repeat(64);
+
+/**
+ * The ioredis options sentinelkit uses for a data node (`dataNodeOptions` in
+ * packages/core/src/connections.ts, with the client's defaults resolved), so the
+ * baseline pays for the same per-command work, `commandTimeout`'s timer included.
+ * {@link assertSameOptions} checks them against the core's live connections.
+ */
+const RAW_OPTIONS = {
+  protocol: 2,
+  db: 0,
+  connectTimeout: 2000,
+  commandTimeout: 5000,
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: () => null,
+  reconnectOnError: null,
+} satisfies RedisOptions;
+
+const COMPARED_OPTIONS = [
+  'protocol',
+  'db',
+  'connectTimeout',
+  'commandTimeout',
+  'enableOfflineQueue',
+  'maxRetriesPerRequest',
+  'autoResendUnfulfilledCommands',
+  'enableAutoPipelining',
+  'showFriendlyErrorStack',
+  'keyPrefix',
+  'tls',
+] as const satisfies readonly (keyof RedisOptions)[];
+
+type Op = () => Promise<unknown>;
+
+interface Case {
+  id: CaseId;
+  operation: string;
+  inFlight: number;
+  raw: Op;
+  kit: Op;
+}
+
+interface Result {
+  testCase: Case;
+  /** Raw ioredis ops/s of each round. */
+  raw: number[];
+  /** sentinelkit ops/s of each round. */
+  kit: number[];
+  /** sentinelkit/raw of each round. */
+  ratios: number[];
+  /** Raw ioredis CPU time per operation of each slice, in microseconds (only with slices). */
+  rawCpu: number[];
+}
+
+function envInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function caseList(text: string | undefined): CaseId[] | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ids = text.split(',').map((s) => s.trim());
+  for (const id of ids) {
+    if (!(CASE_IDS as readonly string[]).includes(id)) {
+      throw new Error(`BENCH_ONLY: unknown case ${JSON.stringify(id)}; use ${CASE_IDS.join(', ')}`);
+    }
+  }
+  return ids as CaseId[];
+}
+
+interface Slice {
+  /** Completed operations per second of wall-clock time. */
+  opsPerSecond: number;
+  /** This process's CPU time (user + system) per operation, in microseconds. */
+  cpuMicros: number;
+}
+
+/** Runs `inFlight` loops of `op` back to back for `ms`. */
+async function measure(op: Op, inFlight: number, ms: number): Promise<Slice> {
+  let done = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const end = start + ms;
+  const loop = async () => {
+    while (performance.now() < end) {
+      await op();
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { opsPerSecond: done / (elapsed / 1000), cpuMicros: (used.user + used.system) / done };
+}
+
+/** Linear-interpolated quantile `q` (0–1) of `values`. */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(at)] ?? Number.NaN;
+  const high = sorted[Math.ceil(at)] ?? Number.NaN;
+  return low + (high - low) * (at - Math.floor(at));
+}
+
+const median = (values: readonly number[]) => quantile(values, 0.5);
+
+async function waitForReplicas(client: SentinelClient, count: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (client.topology().replicas.length < count) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the client has ${client.topology().replicas.length} replicas in rotation, expected ${count}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Fails when the baseline's settings drift from those of the core's own connections. */
+async function assertSameOptions(client: SentinelClient, raw: Redis): Promise<void> {
+  const core = [
+    await client.write(async (master) => master.options),
+    await client.read(async (replica) => replica.options, { readFrom: 'replica-only' }),
+  ];
+  const differ = core.flatMap((options) =>
+    COMPARED_OPTIONS.filter(
+      (key) => JSON.stringify(options[key]) !== JSON.stringify(raw.options[key]),
+    ).map(
+      (key) =>
+        `${key}: core ${JSON.stringify(options[key])}, raw ${JSON.stringify(raw.options[key])}`,
+    ),
+  );
+  if (differ.length > 0) {
+    throw new Error(`raw ioredis baseline is not configured like the core: ${differ.join('; ')}`);
+  }
+}
+
+function buildCases(
+  client: SentinelClient,
+  rawMaster: Redis,
+  rawReplicas: readonly Redis[],
+): Case[] {
+  const anyReplica = () => rawReplicas[Math.floor(Math.random() * rawReplicas.length)]!;
+  const cases: Case[] = [];
+  for (const inFlight of IN_FLIGHT) {
+    cases.push(
+      {
+        id: 'get-replica',
+        operation: 'GET: `read()` on replicas; raw on the master',
+        inFlight,
+        raw: () => rawMaster.get(KEY),
+        kit: () => client.read((r) => r.get(KEY)),
+      },
+      {
+        id: 'get-replica-spread',
+        operation: 'GET: `read()` on replicas; raw on the same replicas, chosen at random',
+        inFlight,
+        raw: () => anyReplica().get(KEY),
+        kit: () => client.read((r) => r.get(KEY)),
+      },
+      {
+        id: 'get-master',
+        operation: "GET: `read(fn, { readFrom: 'master' })`; raw on the master",
+        inFlight,
+        raw: () => rawMaster.get(KEY),
+        kit: () => client.read((r) => r.get(KEY), { readFrom: 'master' }),
+      },
+      {
+        id: 'set',
+        operation: 'SET: `write()`; raw on the master',
+        inFlight,
+        raw: () => rawMaster.set(KEY, VALUE),
+        kit: () => client.write((r) => r.set(KEY, VALUE)),
+      },
+    );
+  }
+  return ONLY ? cases.filter((c) => ONLY.includes(c.id)) : cases;
+}
+
+/**
+ * One round of 4 × {@link SLICE_MS}. With several requests in flight: slices of
+ * raw, sentinelkit, sentinelkit, raw (mirrored when `mirror`). With one: the two
+ * take turns request by request, timed one by one, so both see the same moment
+ * of the machine.
+ */
+async function round(result: Result, mirror: boolean): Promise<number> {
+  const { raw, kit, inFlight } = result.testCase;
+  let rawOps: number;
+  let kitOps: number;
+  if (inFlight === 1) {
+    [rawOps, kitOps] = await alternate(raw, kit, 4 * SLICE_MS);
+  } else {
+    const order = mirror ? [kit, raw, raw, kit] : [raw, kit, kit, raw];
+    rawOps = 0;
+    kitOps = 0;
+    for (const op of order) {
+      const slice = await measure(op, inFlight, SLICE_MS);
+      if (op === raw) {
+        rawOps += slice.opsPerSecond / 2;
+        result.rawCpu.push(slice.cpuMicros);
+      } else {
+        kitOps += slice.opsPerSecond / 2;
+      }
+    }
+  }
+  result.raw.push(rawOps);
+  result.kit.push(kitOps);
+  result.ratios.push(kitOps / rawOps);
+  return kitOps / rawOps;
+}
+
+/** Sends `a` and `b` one at a time in turns (a b, b a, …) for `ms`; returns each one's ops/s. */
+async function alternate(a: Op, b: Op, ms: number): Promise<[number, number]> {
+  let timeA = 0;
+  let timeB = 0;
+  let pairs = 0;
+  const end = performance.now() + ms;
+  const timed = async (op: Op) => {
+    const start = performance.now();
+    await op();
+    return performance.now() - start;
+  };
+  while (performance.now() < end) {
+    if (pairs % 2 === 0) {
+      timeA += await timed(a);
+      timeB += await timed(b);
+    } else {
+      timeB += await timed(b);
+      timeA += await timed(a);
+    }
+    pairs++;
+  }
+  return [pairs / (timeA / 1000), pairs / (timeB / 1000)];
+}
+
+interface WrapperCost {
+  call: string;
+  nanos: number;
+  overNanos: number;
+  /** Raw ioredis CPU time per operation of the matching command at 50 in flight, if measured. */
+  rawCpuMicros: number | undefined;
+}
+
+/**
+ * What `read()` / `write()` cost by themselves: CPU time per call with a
+ * callback that returns an already settled promise (no I/O), against calling
+ * the callback directly; best of 15 interleaved repetitions, 50 calls at a time.
+ */
+async function wrapperCosts(
+  client: SentinelClient,
+  results: readonly Result[],
+): Promise<WrapperCost[]> {
+  const master = await client.write(async (r) => r);
+  const settled = Promise.resolve('value');
+  const fn = (_redis: Redis) => settled;
+  const rawCpu = (id: CaseId) => {
+    const found = results.find((r) => r.testCase.id === id && r.testCase.inFlight > 1);
+    return found && found.rawCpu.length > 0 ? median(found.rawCpu) : undefined;
+  };
+  const variants: { call: string; op: Op; rawCpuMicros: number | undefined }[] = [
+    { call: 'the callback, called directly', op: () => fn(master), rawCpuMicros: undefined },
+    {
+      call: '`read(fn)`, replica path',
+      op: () => client.read(fn),
+      rawCpuMicros: rawCpu('get-replica-spread'),
+    },
+    {
+      call: "`read(fn, { readFrom: 'master' })`",
+      op: () => client.read(fn, { readFrom: 'master' }),
+      rawCpuMicros: rawCpu('get-master'),
+    },
+    { call: '`write(fn)`', op: () => client.write(fn), rawCpuMicros: rawCpu('set') },
+  ];
+  const calls = 100_000;
+  const batch = 50;
+  const time = async (op: Op) => {
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < calls / batch; i++) {
+      const pending: Promise<unknown>[] = [];
+      for (let j = 0; j < batch; j++) pending.push(op());
+      await Promise.all(pending);
+    }
+    const used = process.cpuUsage(cpu);
+    return ((used.user + used.system) * 1000) / calls;
+  };
+  const best = variants.map(() => Number.POSITIVE_INFINITY);
+  for (let rep = 0; rep < 16; rep++) {
+    for (const [i, v] of variants.entries()) {
+      const nanos = await time(v.op);
+      // The first repetition warms up.
+      if (rep > 0) best[i] = Math.min(best[i] ?? nanos, nanos);
+    }
+  }
+  const direct = best[0] ?? 0;
+  return variants.map((v, i) => ({
+    call: v.call,
+    nanos: best[i] ?? 0,
+    overNanos: (best[i] ?? 0) - direct,
+    rawCpuMicros: v.rawCpuMicros,
+  }));
+}
+
+const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRatio = (n: number) => n.toFixed(2);
+
+function summarize(result: Result) {
+  return {
+    raw: median(result.raw),
+    kit: median(result.kit),
+    ratio: median(result.ratios),
+    low: quantile(result.ratios, 0.25),
+    high: quantile(result.ratios, 0.75),
+  };
+}
+
+/** A markdown table, padded the way `biome format` pads one. */
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = (s: string) => [...s].length;
+  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function table(results: readonly Result[]): string {
+  return markdownTable(
+    [
+      'Operation',
+      'In flight',
+      'Raw ioredis ops/s',
+      'sentinelkit ops/s',
+      'Ratio (interquartile range)',
+    ],
+    results.map((result) => {
+      const s = summarize(result);
+      const mark = s.ratio >= GOAL ? '' : ' ✗';
+      return [
+        result.testCase.operation,
+        String(result.testCase.inFlight),
+        fmtOps(s.raw),
+        fmtOps(s.kit),
+        `${fmtRatio(s.ratio)}${mark} (${fmtRatio(s.low)}–${fmtRatio(s.high)})`,
+      ];
+    }),
+  );
+}
+
+function costTable(costs: readonly WrapperCost[]): string {
+  return markdownTable(
+    [
+      'Call (callback returns a settled promise, no I/O)',
+      'CPU ns per call',
+      'Added',
+      'Share of raw CPU per command',
+    ],
+    costs.map((c, i) => [
+      c.call,
+      c.nanos.toFixed(0),
+      i === 0 ? '' : `${c.overNanos >= 0 ? '+' : ''}${c.overNanos.toFixed(0)} ns`,
+      i === 0 || c.rawCpuMicros === undefined
+        ? ''
+        : `${((100 * c.overNanos) / (c.rawCpuMicros * 1000)).toFixed(1)} % of ${c.rawCpuMicros.toFixed(1)} µs`,
+    ]),
+  );
+}
+
+interface Machine {
+  cpus: string;
+  node: string;
+  redis: string;
+  ioredis: string;
+  os: string;
+  loadBefore: string;
+  loadAfter: string;
+}
+
+/** What the run says about the goal, in words, from the figures. */
+function verdict(results: readonly Result[]): string {
+  const own = results.filter((r) => r.testCase.id !== 'get-replica');
+  const ownBelow = own.filter((r) => summarize(r).ratio < GOAL);
+  const lines = [
+    ownBelow.length === 0
+      ? `Where both sides use the same servers (the client's own cost), every ratio meets the goal of ≥ ${GOAL}×.`
+      : `Below the goal of ≥ ${GOAL}× where both sides use the same servers (✗): ${ownBelow
+          .map((r) => `${r.testCase.operation}, ${r.testCase.inFlight} in flight`)
+          .join('; ')}.`,
+  ];
+  for (const layout of results.filter((r) => r.testCase.id === 'get-replica')) {
+    const s = summarize(layout);
+    if (s.ratio >= GOAL) continue;
+    const spread = results.find(
+      (r) =>
+        r.testCase.id === 'get-replica-spread' && r.testCase.inFlight === layout.testCase.inFlight,
+    );
+    const spreadSummary = spread && summarize(spread);
+    lines.push(
+      spreadSummary && spreadSummary.ratio >= GOAL
+        ? `\`read()\` on replicas against raw ioredis on the master is at ${fmtRatio(s.ratio)}× with ${layout.testCase.inFlight} in flight, but raw ioredis spread over the same two replicas does ${fmtOps(spreadSummary.raw)} ops/s against ${fmtOps(s.raw)} on the master, and \`read()\` keeps up with it (${fmtRatio(spreadSummary.ratio)}×): on this machine the replicas answer more slowly than the master, whichever client asks.`
+        : `\`read()\` on replicas against raw ioredis on the master is at ${fmtRatio(s.ratio)}× with ${layout.testCase.inFlight} in flight.`,
+    );
+  }
+  return lines.join('\n\n');
+}
+
+/** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
+function reflow(markdown: string, width = 100): string {
+  return markdown
+    .split('\n\n')
+    .map((block) => {
+      if (/^(\||-|`{3}|<!--)/.test(block)) return block;
+      const lines: string[] = [];
+      let line = '';
+      // Never break between '≥' and its number.
+      for (const word of block.split(/(?<!≥)\s+/)) {
+        if (line !== '' && line.length + 1 + word.length > width) {
+          lines.push(line);
+          line = word;
+        } else {
+          line = line === '' ? word : `${line} ${word}`;
+        }
+      }
+      return [...lines, line].join('\n');
+    })
+    .join('\n\n');
+}
+
+function section(
+  results: readonly Result[],
+  costs: readonly WrapperCost[],
+  machine: Machine,
+  date: string,
+): string {
+  const seconds = ((ROUNDS * 4 * SLICE_MS) / 1000).toFixed(0);
+  return reflow(`Goal: sentinelkit's \`read()\` and \`write()\` run at **≥ ${GOAL}× the throughput of raw ioredis** sending the same command to the same server.
+
+Reproduce with:
+
+\`\`\`sh
+${COMMAND}
+\`\`\`
+
+The script starts its own topology (\`startSentinelTopology()\`: 1 master, 2 replicas, 3 sentinels, each a \`redis-server\` on 127.0.0.1) and connects one sentinelkit client (\`createSentinelClient(topology.location)\`) and raw ioredis connections, one to the master and one to each replica, with the options the core uses for data nodes (RESP2, \`commandTimeout\` 5000 ms, no offline queue, no auto-pipelining; checked against the core's live connections at start). Every operation runs with 1 and with 50 requests in flight (that many concurrent loops, each awaiting one command at a time), after ${WARMUP_MS} ms of warm-up per variant, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row); the rows take turns round by round. With 50 in flight a round is four ${SLICE_MS} ms slices: raw, sentinelkit, sentinelkit, raw (the next round mirrored). With 1 in flight the two take turns request by request, each request timed. The ops/s columns are medians over rounds; the ratio is the median over rounds of sentinelkit/raw within the round, with the interquartile range in brackets. Slices are short and turns fine-grained because the machine is shared: other work swings throughput several-fold from one 100 ms window to the next.
+
+- **\`read()\` on replicas; raw on the master**: sentinelkit sends each read to a random replica
+  (two other \`redis-server\` processes, one connection each) while raw ioredis reads from the
+  master over one connection, so the ratio includes the difference in servers and connections.
+- **\`read()\` on replicas; raw on the same replicas**: raw ioredis also picks one of the two
+  replica connections at random per command: \`read()\`'s own cost on the replica path.
+- **\`readFrom: 'master'\`**: both read from the master over one connection each: \`read()\`'s
+  own cost on the master path.
+- **\`write()\`**: both write to the master over one connection each.
+
+Last run: ${date}; ${machine.cpus}; Node ${machine.node}; redis-server ${machine.redis}; ioredis ${machine.ioredis}; ${machine.os}. Load average ${machine.loadBefore} before and ${machine.loadAfter} after: the machine is shared, and other work ran alongside.
+
+${table(results)}
+
+${verdict(results)}
+
+What the wrapper costs by itself, measured in the same run: CPU time per call of \`read()\` and \`write()\` around a callback that returns an already settled promise, against calling that callback directly (best of 15 repetitions of 100,000 calls, 50 at a time). "Share" is the added time as a part of the CPU time raw ioredis spent per command in the 50-in-flight rows above (GET on the replicas, GET on the master, SET), so it bounds what the wrapper can take from throughput.
+
+${costTable(costs)}`);
+}
+
+async function updateDocs(body: string): Promise<void> {
+  const generated = `${START_MARKER}\n<!-- Written by bench/core-throughput.ts: rerun \`${COMMAND}\` rather than edit. -->\n\n${body}\n\n${END_MARKER}`;
+  let text: string;
+  try {
+    text = await readFile(DOCS_PATH, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const start = text.indexOf(START_MARKER);
+  const end = text.indexOf(END_MARKER);
+  const next =
+    start !== -1 && end > start
+      ? text.slice(0, start) + generated + text.slice(end + END_MARKER.length)
+      : `${text.trimEnd()}\n\n## Core throughput\n\n${generated}\n`;
+  await writeFile(DOCS_PATH, next);
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
+}
+
+async function redisVersion(redis: Redis): Promise<string> {
+  const info = await redis.info('server');
+  return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadAverage();
+  const cpuList = os.cpus();
+  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  console.log(
+    `core throughput: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
+  );
+
+  const topology = await startSentinelTopology();
+  const client = createSentinelClient(topology.location);
+  client.on('error', (error) => console.error(`sentinelkit error: ${error.message}`));
+  const raws: Redis[] = [];
+  const rawTo = async (node: { host: string; port: number }) => {
+    const redis = new Redis({ ...RAW_OPTIONS, host: node.host, port: node.port });
+    raws.push(redis);
+    redis.on('error', (error: Error) => console.error(`raw ioredis error: ${error.message}`));
+    await redis.connect();
+    return redis;
+  };
+  try {
+    await client.connect();
+    await waitForReplicas(client, 2, 10_000);
+    const rawMaster = await rawTo(await topology.currentMaster());
+    const rawReplicas = await Promise.all((await topology.replicas()).map(rawTo));
+    await assertSameOptions(client, rawMaster);
+    await rawMaster.set(KEY, VALUE);
+    // Reads from a replica must find the key, as reads from the master do.
+    await rawMaster.wait(rawReplicas.length, 5000);
+
+    const cases = buildCases(client, rawMaster, rawReplicas);
+    console.log(`warm-up: ${WARMUP_MS} ms per variant`);
+    for (const c of cases) {
+      await measure(c.raw, c.inFlight, WARMUP_MS);
+      await measure(c.kit, c.inFlight, WARMUP_MS);
+    }
+
+    const results: Result[] = cases.map((testCase) => ({
+      testCase,
+      raw: [],
+      kit: [],
+      ratios: [],
+      rawCpu: [],
+    }));
+    for (let i = 0; i < ROUNDS; i++) {
+      const ratios: string[] = [];
+      for (const result of results) ratios.push(fmtRatio(await round(result, i % 2 === 1)));
+      console.log(`round ${i + 1}/${ROUNDS}: ratios ${ratios.join(' ')}`);
+    }
+
+    const stats = client.stats();
+    console.log(
+      `sentinelkit routing: ${stats.writes} writes, ${stats.masterReads} master reads, replica reads ${JSON.stringify(stats.replicaReads)}`,
+    );
+    const machine: Machine = {
+      cpus,
+      node: process.version,
+      redis: await redisVersion(rawMaster),
+      ioredis: createRequire(import.meta.url)('ioredis/package.json').version,
+      os: `${os.type()} ${os.release()}`,
+      loadBefore,
+      loadAfter: loadAverage(),
+    };
+    const costs = await wrapperCosts(client, results);
+    console.log(`\n${table(results)}\n\n${costTable(costs)}\n`);
+    if (WRITE_DOCS && !ONLY) {
+      await updateDocs(section(results, costs, machine, new Date().toISOString().slice(0, 10)));
+      console.log(`wrote ${DOCS_PATH}`);
+    }
+  } finally {
+    await Promise.allSettled([client.close(), ...raws.map((r) => r.quit())]);
+    await topology.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
