@@ -281,13 +281,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
     const master = this.#master;
     const waitReplicas = options?.waitReplicas ?? this.#options.waitReplicas;
+    const startedAt = Date.now();
     if (master && this.#status === 'ready' && !this.#failoverHold && waitReplicas === 0) {
       master.writes++;
-      return fn(master.redis).catch((error: unknown) =>
-        this.#retryWrite(error, master, fn, options, Date.now(), false),
+      return attempt(fn, master.redis).catch((error: unknown) =>
+        this.#retryWrite(error, master, fn, options, startedAt, false),
       );
     }
-    return this.#runWrite(fn, options, Date.now(), false);
+    return this.#runWrite(fn, options, startedAt, false);
   }
 
   /**
@@ -308,7 +309,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     if (target.kind === 'replica') {
       const node = target.node;
       node.reads++;
-      return fn(node.redis).catch((error: unknown) => this.#retryRead(error, node, fn, options));
+      return attempt(fn, node.redis).catch((error: unknown) =>
+        this.#retryRead(error, node, fn, options),
+      );
     }
     if (target.kind === 'none') return Promise.reject(this.#noReplicaError());
     return this.#readOnMaster(fn, true);
@@ -1036,6 +1039,15 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #closedError(): SentinelKitError {
     return new SentinelKitError('CLIENT_CLOSED', 'the client was closed');
+  }
+}
+
+/** Runs `fn`, turning a synchronous throw into a rejection like any other failure. */
+function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> {
+  try {
+    return fn(redis);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
