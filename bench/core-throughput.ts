@@ -490,7 +490,7 @@ Reproduce with:
 ${COMMAND}
 \`\`\`
 
-The script starts its own topology (\`startSentinelTopology()\`: 1 master, 2 replicas, 3 sentinels, each a \`redis-server\` on 127.0.0.1) and connects one sentinelkit client (\`createSentinelClient(topology.location)\`) and raw ioredis connections, one to the master and one to each replica, with the options the core uses for data nodes (RESP2, \`commandTimeout\` 5000 ms, no offline queue, no auto-pipelining; checked against the core's live connections at start). Every operation runs with 1 and with 50 requests in flight (that many concurrent loops, each awaiting one command at a time), after ${WARMUP_MS} ms of warm-up per variant, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row); the rows take turns round by round. With 50 in flight a round is four ${SLICE_MS} ms slices: raw, sentinelkit, sentinelkit, raw (the next round mirrored). With 1 in flight the two take turns request by request, each request timed. The ops/s columns are medians over rounds; the ratio is the median over rounds of sentinelkit/raw within the round, with the interquartile range in brackets. Slices are short and turns fine-grained because the machine is shared: other work swings throughput several-fold from one 100 ms window to the next.
+The script starts its own topology (\`startSentinelTopology({ backend: 'process' })\`: 1 master, 2 replicas, 3 sentinels, each a \`redis-server\` process on 127.0.0.1) and connects one sentinelkit client (\`createSentinelClient(topology.location)\`) and raw ioredis connections, one to the master and one to each replica, with the options the core uses for data nodes (RESP2, \`commandTimeout\` 5000 ms, no offline queue, no auto-pipelining; checked against the core's live connections at start). Every operation runs with 1 and with 50 requests in flight (that many concurrent loops, each awaiting one command at a time), after ${WARMUP_MS} ms of warm-up per variant, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row); the rows take turns round by round. With 50 in flight a round is four ${SLICE_MS} ms slices: raw, sentinelkit, sentinelkit, raw (the next round mirrored). With 1 in flight the two take turns request by request, each request timed. The ops/s columns are medians over rounds; the ratio is the median over rounds of sentinelkit/raw within the round, with the interquartile range in brackets. Slices are short and turns fine-grained because the machine is shared: other work swings throughput several-fold from one 100 ms window to the next.
 
 - **\`read()\` on replicas; raw on the master**: sentinelkit sends each read to a random replica
   (two other \`redis-server\` processes, one connection each) while raw ioredis reads from the
@@ -549,7 +549,9 @@ async function main(): Promise<void> {
     `core throughput: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
   );
 
-  const topology = await startSentinelTopology();
+  // Local processes, whatever $SENTINELKIT_BACKEND says: containers would add
+  // their own networking to every command and make runs incomparable.
+  const topology = await startSentinelTopology({ backend: 'process' });
   const client = createSentinelClient(topology.location);
   client.on('error', (error) => console.error(`sentinelkit error: ${error.message}`));
   const raws: Redis[] = [];

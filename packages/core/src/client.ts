@@ -486,19 +486,22 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#readOnMaster(fn, false);
   }
 
-  async #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
-    const node = this.#master ?? (await this.#awaitMaster());
+  #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
+    const node = this.#master;
+    if (!node) return this.#awaitMaster().then((master) => this.#readOnNode(master, fn, mayRetry));
+    return this.#readOnNode(node, fn, mayRetry);
+  }
+
+  #readOnNode<T>(node: DataNode, fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
     this.#masterReads++;
-    try {
-      return await fn(node.redis);
-    } catch (error) {
+    return attempt(fn, node.redis).catch(async (error: unknown) => {
       if (!mayRetry || !isRetryableReadError(error)) throw error;
       // Reads are safe to repeat: once more, on whichever node is master then.
       this.#readRetries++;
       if (isReadonlyError(error)) this.#dropMaster(node, 'readonly');
       else if (isTimeout(error)) await this.#suspectMaster(node);
       return this.#readOnMaster(fn, false);
-    }
+    });
   }
 
   // ---------------------------------------------------------------- master
