@@ -1,0 +1,13 @@
+export { main } from './cli.js';
+export { inspectDeployment } from './inspect.js';
+export type {
+  Assessment,
+  DeploymentReport,
+  MasterReport,
+  ReplicaReport,
+  SentinelReport,
+  Verdict,
+} from './report.js';
+export { assessReport, exitCodeOf, renderReport, replicaProblems } from './report.js';
+export type { SentinelWatch, WatchedEvent } from './watch.js';
+export { watchSentinelEvents } from './watch.js';

@@ -1,0 +1,204 @@
+import {
+  applyNatMap,
+  formatAddress,
+  type NodeAddress,
+  parseReplicaList,
+  parseReplicationInfo,
+  parseRole,
+  parseSentinelInfo,
+  type ResolvedSentinelClientOptions,
+  redactSecrets,
+} from '@sentinelkit/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { DeploymentReport, MasterReport, ReplicaReport, SentinelReport } from './report.js';
+
+/**
+ * Looks at a live deployment through its sentinels and then each node
+ * directly, every step bounded by `sentinelTimeout` (for nodes: `connectTimeout`).
+ * Never writes anything anywhere.
+ */
+export async function inspectDeployment(
+  options: ResolvedSentinelClientOptions,
+): Promise<DeploymentReport> {
+  const secrets = [options.password, options.sentinelPassword];
+  const redact = (error: unknown) =>
+    redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+  const checkedAt = Date.now();
+  const name = options.masterName;
+
+  const answers = await Promise.all(
+    options.sentinels.map((address) =>
+      withConnection(sentinelConnection(options, address), async (redis) => {
+        const [master, state, replicas, peers, quorum] = await Promise.all([
+          redis.call('SENTINEL', 'get-master-addr-by-name', name),
+          redis.call('SENTINEL', 'master', name).catch(() => undefined),
+          redis.call('SENTINEL', 'replicas', name).catch(() => []),
+          redis.call('SENTINEL', 'sentinels', name).catch(() => []),
+          redis.call('SENTINEL', 'ckquorum', name).then(
+            (ok) => ({ ok: true, message: String(ok) }),
+            (error: unknown) => ({ ok: false, message: redact(error) }),
+          ),
+        ]);
+        return { master, state, replicas, peers, quorum };
+      }).then(
+        (value) => ({ address, value }),
+        (error: unknown) => ({ address, error: redact(error) }),
+      ),
+    ),
+  );
+
+  const sentinels: SentinelReport[] = answers.map((a) => {
+    if ('error' in a)
+      return { address: formatAddress(a.address), reachable: false, error: a.error };
+    const { master, state, peers, quorum } = a.value;
+    const info = parseSentinelInfo(state);
+    const epoch = Number(info['config-epoch']);
+    return {
+      address: formatAddress(a.address),
+      reachable: true,
+      ...(Array.isArray(master) && { master: `${master[0]}:${master[1]}` }),
+      ...(Number.isInteger(epoch) && { epoch }),
+      masterFlags: (info.flags ?? '').split(',').filter(Boolean),
+      quorumOk: quorum.ok,
+      quorumMessage: quorum.message,
+      peersUp: (Array.isArray(peers) ? peers : []).filter(
+        (p) => !(parseSentinelInfo(p).flags ?? '').includes('s_down'),
+      ).length,
+    };
+  });
+
+  // The master most sentinels name (ties: the first sentinel's answer), and
+  // the replica list of a sentinel that names it.
+  const votes = new Map<string, number>();
+  for (const s of sentinels) if (s.master) votes.set(s.master, (votes.get(s.master) ?? 0) + 1);
+  const named = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const source = answers.find(
+    (a) =>
+      !('error' in a) &&
+      Array.isArray(a.value.master) &&
+      `${a.value.master[0]}:${a.value.master[1]}` === named,
+  );
+  if (!named || !source || 'error' in source) {
+    return { masterName: name, checkedAt, sentinels, master: undefined, replicas: [] };
+  }
+
+  const announced = parseAddress(named);
+  const masterAddress = applyNatMap(announced, options.natMap);
+  let master: MasterReport = { address: named, reachable: false };
+  let replication: ReturnType<typeof parseReplicationInfo> | undefined;
+  try {
+    await withConnection(dataConnection(options, masterAddress), async (redis) => {
+      const role = parseRole(await redis.call('ROLE'));
+      replication = parseReplicationInfo(String(await redis.info('replication')));
+      master = {
+        address: named,
+        reachable: true,
+        ...(role && { role: role.role }),
+        ...(replication.replOffset !== undefined && { offset: replication.replOffset }),
+      };
+    });
+  } catch (error) {
+    master = { address: named, reachable: false, error: redact(error) };
+  }
+
+  const candidates = parseReplicaList(source.value.replicas);
+  const replicas = await Promise.all(
+    candidates.map(async (c): Promise<ReplicaReport> => {
+      const seen = replication?.replicas.find((r) => r.host === c.host && r.port === c.port);
+      const report: ReplicaReport = {
+        address: formatAddress(c),
+        flags: [...c.flags],
+        ...(c.masterLinkStatus !== undefined && { linkStatus: c.masterLinkStatus }),
+        ...(seen?.lagSeconds !== undefined && { lagSeconds: seen.lagSeconds }),
+        ...(seen?.replOffset !== undefined &&
+          replication?.replOffset !== undefined && {
+            lagBytes: replication.replOffset - seen.replOffset,
+          }),
+      };
+      try {
+        const role = await withConnection(
+          dataConnection(options, applyNatMap({ host: c.host, port: c.port }, options.natMap)),
+          async (redis) => parseRole(await redis.call('ROLE')),
+        );
+        if (role) report.role = role.role;
+        if (role?.role === 'replica') {
+          report.following = `${role.masterHost}:${role.masterPort}`;
+          report.linkState = role.linkState;
+        }
+      } catch (error) {
+        report.error = `no answer: ${redact(error)}`;
+      }
+      return report;
+    }),
+  );
+  return { masterName: name, checkedAt, sentinels, master, replicas };
+}
+
+function parseAddress(text: string): NodeAddress {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
+}
+
+const common: RedisOptions = {
+  protocol: 2,
+  lazyConnect: true,
+  enableReadyCheck: false,
+  disableClientInfo: true,
+  enableOfflineQueue: true,
+  maxRetriesPerRequest: 0,
+  retryStrategy: () => null,
+};
+
+function sentinelConnection(
+  options: ResolvedSentinelClientOptions,
+  address: NodeAddress,
+): RedisOptions {
+  return {
+    ...common,
+    host: address.host,
+    port: address.port,
+    ...(options.sentinelUsername !== undefined && { username: options.sentinelUsername }),
+    ...(options.sentinelPassword !== undefined && { password: options.sentinelPassword }),
+    ...(options.sentinelTls !== false && { tls: options.sentinelTls }),
+    connectTimeout: options.sentinelTimeout,
+    commandTimeout: options.sentinelTimeout,
+  };
+}
+
+function dataConnection(
+  options: ResolvedSentinelClientOptions,
+  address: NodeAddress,
+): RedisOptions {
+  return {
+    ...common,
+    host: address.host,
+    port: address.port,
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+    ...(options.tls !== false && { tls: options.tls }),
+    connectTimeout: options.connectTimeout,
+    // A status check must not hang on a frozen node.
+    commandTimeout: options.sentinelTimeout,
+  };
+}
+
+/** Opens a connection, runs `fn`, and always closes it (at once: a frozen peer must not hold us). */
+async function withConnection<T>(
+  options: RedisOptions,
+  fn: (redis: Redis) => Promise<T>,
+): Promise<T> {
+  const redis = new Redis(options);
+  let firstError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    firstError ??= error;
+  });
+  try {
+    await redis.connect().catch((error: Error) => {
+      throw firstError ?? error;
+    });
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+    redis.stream?.destroy();
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * What `sentinelkit status` found, and the pure decisions made from it: the
+ * verdict (and so the exit code) and the table. Kept free of I/O so every rule
+ * can be unit-tested on a hand-written report.
+ */
+
+/** Overall state of a deployment, as an exit code would say it. */
+export type Verdict = 'healthy' | 'degraded' | 'down';
+
+/** One sentinel, as asked. */
+export interface SentinelReport {
+  /** `host:port` as configured or learnt. */
+  address: string;
+  reachable: boolean;
+  /** Why it could not be asked (redacted). */
+  error?: string;
+  /** The master it names, `host:port`, or `undefined` when it knows none. */
+  master?: string;
+  /** Its config epoch for the master. */
+  epoch?: number;
+  /** Its flags for the master (`s_down`, `o_down`, …). */
+  masterFlags?: string[];
+  /** `SENTINEL CKQUORUM`: whether a failover could be authorized. */
+  quorumOk?: boolean;
+  /** `SENTINEL CKQUORUM`'s answer or error. */
+  quorumMessage?: string;
+  /** Other sentinels it sees and does not flag down. */
+  peersUp?: number;
+}
+
+/** The master, as checked directly. */
+export interface MasterReport {
+  address: string;
+  reachable: boolean;
+  /** `ROLE` as the node reports it (`master` expected). */
+  role?: string;
+  error?: string;
+  /** `master_repl_offset`. */
+  offset?: number;
+}
+
+/** One replica, from Sentinel's list and checked directly. */
+export interface ReplicaReport {
+  address: string;
+  /** Sentinel's flags (it says `slave`). */
+  flags: string[];
+  /** Sentinel's `master-link-status`. */
+  linkStatus?: string;
+  /** Role the node itself reports. */
+  role?: string;
+  /** The master it replicates from, by its own `ROLE`. */
+  following?: string;
+  /** Its replication link state by its own `ROLE` (`connected` when in sync). */
+  linkState?: string;
+  /** Bytes behind the master, from the master's `INFO replication`. */
+  lagBytes?: number;
+  /** Seconds since it last acknowledged the master. */
+  lagSeconds?: number;
+  /** Why it could not be checked directly. */
+  error?: string;
+}
+
+/** Everything `sentinelkit status` reports. */
+export interface DeploymentReport {
+  masterName: string;
+  /** Epoch ms of the check. */
+  checkedAt: number;
+  sentinels: SentinelReport[];
+  /** The master most sentinels name, checked directly; `undefined` when none is named. */
+  master: MasterReport | undefined;
+  replicas: ReplicaReport[];
+}
+
+/** The verdict with the reasons for it. */
+export interface Assessment {
+  verdict: Verdict;
+  /** Every problem found, most serious first. */
+  problems: string[];
+  /** Whether every reachable sentinel names the same master. */
+  sentinelsAgree: boolean;
+  /** Whether at least one sentinel confirms a failover quorum. */
+  quorum: boolean;
+  /** Replicas fit to serve reads. */
+  healthyReplicas: string[];
+}
+
+const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
+
+/** Why a replica is not fit to serve reads; empty when it is. */
+export function replicaProblems(replica: ReplicaReport, master: string | undefined): string[] {
+  const problems: string[] = [];
+  const down = replica.flags.filter((f) => DOWN_FLAGS.includes(f));
+  if (down.length > 0) problems.push(`flagged ${down.join(',')} by Sentinel`);
+  if (replica.linkStatus !== undefined && replica.linkStatus !== 'ok') {
+    problems.push(`master link ${replica.linkStatus} (Sentinel)`);
+  }
+  if (replica.error !== undefined) problems.push(replica.error);
+  else {
+    if (replica.role !== undefined && replica.role !== 'replica')
+      problems.push(`reports role ${replica.role}`);
+    if (replica.following !== undefined && master !== undefined && replica.following !== master) {
+      problems.push(`follows ${replica.following}, not ${master}`);
+    }
+    if (replica.linkState !== undefined && replica.linkState !== 'connected') {
+      problems.push(`replication ${replica.linkState}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Down: no master can take writes (no sentinel answers, none names a master,
+ * or the named one does not answer as master). Degraded: writes work but
+ * something is wrong (a sentinel unreachable, sentinels disagree, no failover
+ * quorum, an unhealthy replica, no healthy replica). Healthy otherwise.
+ */
+export function assessReport(report: DeploymentReport): Assessment {
+  const down: string[] = [];
+  const degraded: string[] = [];
+  const reachable = report.sentinels.filter((s) => s.reachable);
+  const named = new Set(reachable.map((s) => s.master ?? 'none'));
+  const sentinelsAgree = named.size === 1 && !named.has('none');
+  const quorum = reachable.some((s) => s.quorumOk === true);
+
+  if (reachable.length === 0) down.push('no sentinel is reachable');
+  else if (!report.master) down.push(`no sentinel knows a master named "${report.masterName}"`);
+  const master = report.master;
+  if (master && !master.reachable)
+    down.push(`master ${master.address} does not answer: ${master.error}`);
+  else if (master && master.role !== 'master') {
+    down.push(`${master.address} is named master but reports role ${master.role ?? 'unknown'}`);
+  }
+
+  for (const s of report.sentinels) {
+    if (!s.reachable) degraded.push(`sentinel ${s.address} unreachable: ${s.error}`);
+  }
+  if (reachable.length > 0 && !sentinelsAgree) {
+    degraded.push(`sentinels disagree on the master: ${[...named].join(' vs ')}`);
+  }
+  if (reachable.length > 0 && !quorum) {
+    const why = reachable.find((s) => s.quorumMessage)?.quorumMessage;
+    degraded.push(`no failover quorum${why ? `: ${why}` : ''}`);
+  }
+  const healthyReplicas: string[] = [];
+  for (const replica of report.replicas) {
+    const problems = replicaProblems(replica, master?.address);
+    if (problems.length === 0) healthyReplicas.push(replica.address);
+    else degraded.push(`replica ${replica.address}: ${problems.join('; ')}`);
+  }
+  if (master && healthyReplicas.length === 0)
+    degraded.push('no healthy replica: reads go to the master');
+
+  const verdict: Verdict = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'healthy';
+  return { verdict, problems: [...down, ...degraded], sentinelsAgree, quorum, healthyReplicas };
+}
+
+/** Exit code of `sentinelkit status` for a verdict. */
+export function exitCodeOf(verdict: Verdict): number {
+  return verdict === 'healthy' ? 0 : verdict === 'degraded' ? 1 : 2;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const dash = (value: unknown) => (value === undefined || value === '' ? '-' : String(value));
+
+/** The human-readable report: one table of every node, then the verdict and its reasons. */
+export function renderReport(report: DeploymentReport, assessment = assessReport(report)): string {
+  const master = report.master;
+  const rows: string[][] = [];
+  if (master) {
+    rows.push([
+      'master',
+      master.address,
+      master.reachable ? (master.role ?? '?') : 'unreachable',
+      '-',
+      '-',
+      '-',
+      master.reachable
+        ? master.role === 'master'
+          ? 'ok'
+          : `role ${master.role}`
+        : dash(master.error),
+    ]);
+  }
+  for (const r of report.replicas) {
+    const problems = replicaProblems(r, master?.address);
+    rows.push([
+      'replica',
+      r.address,
+      `${r.flags.join(',')} link:${dash(r.linkStatus)}`,
+      dash(r.following),
+      r.lagBytes === undefined ? '-' : `${r.lagBytes} B`,
+      r.lagSeconds === undefined ? '-' : `${r.lagSeconds} s`,
+      problems.length === 0 ? 'ok' : problems.join('; '),
+    ]);
+  }
+  for (const s of report.sentinels) {
+    rows.push([
+      'sentinel',
+      s.address,
+      s.reachable
+        ? `${dash(s.masterFlags?.join(','))} epoch:${dash(s.epoch)} peers:${dash(s.peersUp)}`
+        : 'unreachable',
+      dash(s.master),
+      '-',
+      '-',
+      s.reachable
+        ? s.quorumOk
+          ? 'ok, quorum'
+          : `no quorum: ${dash(s.quorumMessage)}`
+        : dash(s.error),
+    ]);
+  }
+  const head = `${report.masterName}: ${assessment.verdict.toUpperCase()}  (sentinels ${
+    assessment.sentinelsAgree ? 'agree' : 'DISAGREE'
+  }, quorum ${assessment.quorum ? 'ok' : 'NOT reachable'}, ${assessment.healthyReplicas.length}/${report.replicas.length} replicas healthy)`;
+  const body = table(['node', 'address', 'state', 'follows', 'lag', 'lag s', 'check'], rows);
+  const problems = assessment.problems.map((p) => `  - ${p}`).join('\n');
+  return `${head}\n\n${body}${problems ? `\n\nproblems:\n${problems}` : ''}\n`;
+}

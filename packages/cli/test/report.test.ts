@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { assessReport, type DeploymentReport, exitCodeOf, renderReport } from '../src/report.js';
+
+const healthy = (): DeploymentReport => ({
+  masterName: 'mymaster',
+  checkedAt: 0,
+  sentinels: ['s1:26379', 's2:26379', 's3:26379'].map((address) => ({
+    address,
+    reachable: true,
+    master: 'm:6379',
+    epoch: 3,
+    masterFlags: ['master'],
+    quorumOk: true,
+    quorumMessage: 'OK 3 usable Sentinels',
+    peersUp: 2,
+  })),
+  master: { address: 'm:6379', reachable: true, role: 'master', offset: 1000 },
+  replicas: ['r1:6379', 'r2:6379'].map((address) => ({
+    address,
+    flags: ['slave'],
+    linkStatus: 'ok',
+    role: 'replica',
+    following: 'm:6379',
+    linkState: 'connected',
+    lagBytes: 0,
+    lagSeconds: 0,
+  })),
+});
+
+describe('assessReport', () => {
+  it('is healthy when everything agrees and every replica is in sync', () => {
+    const assessment = assessReport(healthy());
+    expect(assessment).toMatchObject({
+      verdict: 'healthy',
+      problems: [],
+      sentinelsAgree: true,
+      quorum: true,
+    });
+    expect(assessment.healthyReplicas).toEqual(['r1:6379', 'r2:6379']);
+    expect(exitCodeOf(assessment.verdict)).toBe(0);
+  });
+
+  it.each<[string, (r: DeploymentReport) => void, RegExp]>([
+    [
+      'a frozen replica',
+      (r) => (r.replicas[0]!.error = 'no answer: Command timed out'),
+      /r1:6379: no answer/,
+    ],
+    [
+      'a replica Sentinel flags down',
+      (r) => (r.replicas[1]!.flags = ['slave', 's_down']),
+      /flagged s_down/,
+    ],
+    ['a replica with its link down', (r) => (r.replicas[0]!.linkStatus = 'err'), /master link err/],
+    [
+      'a replica of another master',
+      (r) => (r.replicas[0]!.following = 'old:6379'),
+      /follows old:6379/,
+    ],
+    ['a replica still syncing', (r) => (r.replicas[0]!.linkState = 'sync'), /replication sync/],
+    [
+      'an unreachable sentinel',
+      (r) => Object.assign(r.sentinels[2]!, { reachable: false, error: 'ECONNREFUSED' }),
+      /s3:26379 unreachable/,
+    ],
+    ['sentinels that disagree', (r) => (r.sentinels[1]!.master = 'x:6379'), /disagree/],
+    [
+      'no quorum',
+      (r) =>
+        r.sentinels.forEach((s) =>
+          Object.assign(s, { quorumOk: false, quorumMessage: 'NOQUORUM 1 usable Sentinels' }),
+        ),
+      /no failover quorum: NOQUORUM/,
+    ],
+    ['no replica at all', (r) => (r.replicas = []), /no healthy replica/],
+  ])('is degraded with %s', (_, mutate, problem) => {
+    const report = healthy();
+    mutate(report);
+    const assessment = assessReport(report);
+    expect(assessment.verdict).toBe('degraded');
+    expect(assessment.problems.join('\n')).toMatch(problem);
+    expect(exitCodeOf(assessment.verdict)).toBe(1);
+  });
+
+  it.each<[string, (r: DeploymentReport) => void, RegExp]>([
+    [
+      'no sentinel reachable',
+      (r) => r.sentinels.forEach((s) => Object.assign(s, { reachable: false, error: 'refused' })),
+      /no sentinel is reachable/,
+    ],
+    [
+      'an unknown master name',
+      (r) => (r.master = undefined),
+      /no sentinel knows a master named "mymaster"/,
+    ],
+    [
+      'a master that does not answer',
+      (r) => (r.master = { address: 'm:6379', reachable: false, error: 'timed out' }),
+      /does not answer/,
+    ],
+    ['a master that is a replica', (r) => (r.master!.role = 'replica'), /reports role replica/],
+  ])('is down with %s', (_, mutate, problem) => {
+    const report = healthy();
+    mutate(report);
+    const assessment = assessReport(report);
+    expect(assessment.verdict).toBe('down');
+    expect(assessment.problems[0]).toMatch(problem);
+    expect(exitCodeOf(assessment.verdict)).toBe(2);
+  });
+});
+
+describe('renderReport', () => {
+  it('prints one row per node, the verdict and the problems', () => {
+    const report = healthy();
+    report.replicas[0]!.error = 'no answer: Command timed out';
+    const text = renderReport(report);
+    expect(text.split('\n')[0]).toBe(
+      'mymaster: DEGRADED  (sentinels agree, quorum ok, 1/2 replicas healthy)',
+    );
+    for (const address of ['m:6379', 'r1:6379', 'r2:6379', 's1:26379', 's2:26379', 's3:26379']) {
+      expect(text).toContain(address);
+    }
+    expect(text).toMatch(/replica +r1:6379 .* no answer: Command timed out/);
+    expect(text).toMatch(/problems:\n {2}- replica r1:6379: no answer/);
+  });
+});
