@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TopologyError } from '../errors.js';
 import { requireRedisServer } from '../redis-binary.js';
 import type { BackendNode, NodeBackend, NodeSpec } from './backend.js';
+import { claimWorkDir, reapAbandonedWorkDirs, recordNodePid, WORK_DIR_PREFIX } from './reaper.js';
 
 // Children still alive in this process. If the test process dies without
 // calling stop() (a crash, a killed worker), they are killed on the way out so
@@ -43,6 +44,7 @@ class ProcessNode implements BackendNode {
   private child: ChildProcess | undefined;
   private readonly configPath: string;
   private readonly logPath: string;
+  private readonly dir: string;
 
   constructor(
     private readonly binary: string,
@@ -51,6 +53,7 @@ class ProcessNode implements BackendNode {
     private readonly startTimeoutMs: number,
   ) {
     const dir = join(root, spec.name);
+    this.dir = dir;
     mkdirSync(dir, { recursive: true });
     this.configPath = join(dir, 'redis.conf');
     this.logPath = join(dir, 'redis.log');
@@ -70,6 +73,7 @@ class ProcessNode implements BackendNode {
     installExitHook();
     const args = [this.configPath, ...(this.spec.kind === 'sentinel' ? ['--sentinel'] : [])];
     const child = spawn(this.binary, args, { stdio: 'ignore' });
+    if (child.pid !== undefined) recordNodePid(this.dir, child.pid);
     this.child = child;
     liveChildren.add(child);
     child.once('exit', () => liveChildren.delete(child));
@@ -137,7 +141,10 @@ export async function createProcessBackend(
   options: ProcessBackendOptions = {},
 ): Promise<NodeBackend> {
   const binary = options.redisServer ?? requireRedisServer();
-  const root = await mkdtemp(join(tmpdir(), 'sentinelkit-'));
+  // Topologies of test processes that died without stop() are cleaned up first.
+  reapAbandonedWorkDirs();
+  const root = await mkdtemp(join(tmpdir(), WORK_DIR_PREFIX));
+  claimWorkDir(root);
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   return {
     name: 'process',
