@@ -429,13 +429,25 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       return this.#runWrite(fn, options, startedAt, true);
     }
     if (!isConnectionFailure(error)) throw error;
+    // A broken connection is dropped now: its 'close' event may not have fired
+    // yet, and a retry must not find the same dead connection again.
     if (isTimeout(error)) await this.#suspectMaster(node);
+    else this.#dropMaster(node, 'connection-lost');
     if (!options?.idempotent) {
       this.#failoverRejections++;
       this.#countEpisode('rejected');
       throw new SentinelKitError(
         'COMMAND_MAY_HAVE_EXECUTED',
         `the master ${formatAddress(node.address)} was lost with this command in flight; it may or may not have run (mark it idempotent to have it retried)`,
+        { cause: error },
+      );
+    }
+    if (Date.now() - startedAt >= this.#options.failoverTimeout) {
+      this.#failoverRejections++;
+      this.#countEpisode('rejected');
+      throw new SentinelKitError(
+        'MASTER_UNAVAILABLE',
+        `no master answered within failoverTimeout (${this.#options.failoverTimeout} ms)`,
         { cause: error },
       );
     }
@@ -500,6 +512,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       this.#readRetries++;
       if (isReadonlyError(error)) this.#dropMaster(node, 'readonly');
       else if (isTimeout(error)) await this.#suspectMaster(node);
+      else if (isConnectionFailure(error)) this.#dropMaster(node, 'connection-lost');
       return this.#readOnMaster(fn, false);
     });
   }

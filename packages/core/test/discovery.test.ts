@@ -824,3 +824,39 @@ describe('discovery: NAT map (announced addresses → reachable ones)', () => {
     expect(c.topology().sentinels).toEqual([at(seed), at(newcomer)]);
   });
 });
+
+describe('a broken master connection during a retry', () => {
+  // Regression: between a socket's 'end' and 'close' events ioredis rejects new
+  // commands with "Stream isn't writeable" while the client still held the
+  // connection as master; an idempotent retry found the same connection again
+  // and looped in microtasks, starving every timer and socket of the process.
+  it('drops the connection before retrying, so the retry gets a fresh one', async () => {
+    const master = await fakeDataNode(masterRole, () => 'OK');
+    const sentinel = await knows({ host: master.host, port: master.port });
+    const client = createSentinelClient({
+      masterName: MASTER_NAME,
+      sentinels: [{ host: sentinel.host, port: sentinel.port }],
+    });
+    clients.push(client);
+    await client.connect();
+
+    let broken: unknown;
+    let calls = 0;
+    const result = await client.write(
+      async (redis) => {
+        calls++;
+        // A guard so that the old behaviour fails the test instead of hanging it.
+        if (calls > 20) throw new Error('retried on the same broken connection 20 times');
+        broken ??= redis;
+        if (redis === broken) {
+          throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+        }
+        return redis.set('k', 'v');
+      },
+      { idempotent: true },
+    );
+    expect(result).toBe('OK');
+    expect(calls).toBe(2);
+    expect(client.stats().writeRetries).toBe(1);
+  });
+});
