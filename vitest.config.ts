@@ -3,10 +3,15 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their TypeScript sources through the
 // `@sentinelkit/source` export condition, so tests never need a build first.
 const conditions = ['@sentinelkit/source', 'node', 'import', 'module', 'default'];
+// Vitest also hands the SSR conditions to Node as `--conditions` flags, which then apply to
+// `require()` inside CommonJS dependencies too: with `import` among them, a dual package required
+// from CommonJS loads its ESM entry (express 5's router gets `{ default }` from is-promise and every
+// Nest request fails). Vite adds `import`/`require` per import by itself, so SSR leaves it out.
+const ssrConditions = conditions.filter((condition) => condition !== 'import');
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions: ssrConditions, externalConditions: ssrConditions } },
   test: {
     projects: [
       {

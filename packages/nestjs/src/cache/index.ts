@@ -1,0 +1,6 @@
+export type {
+  SentinelCacheModuleAsyncOptions,
+  SentinelCacheModuleOptions,
+  SentinelCacheOptions,
+} from './sentinel-cache.module.js';
+export { SentinelCacheModule } from './sentinel-cache.module.js';

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  // One entry per export path: the cache and health entries import optional peers
+  // (@nestjs/cache-manager, @nestjs/terminus), so the main entry must not.
+  entry: { index: 'src/index.ts', cache: 'src/cache/index.ts', health: 'src/health/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+});
