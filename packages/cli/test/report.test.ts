@@ -66,10 +66,11 @@ describe('assessReport', () => {
     ['sentinels that disagree', (r) => (r.sentinels[1]!.master = 'x:6379'), /disagree/],
     [
       'no quorum',
-      (r) =>
-        r.sentinels.forEach((s) =>
-          Object.assign(s, { quorumOk: false, quorumMessage: 'NOQUORUM 1 usable Sentinels' }),
-        ),
+      (r) => {
+        for (const s of r.sentinels) {
+          Object.assign(s, { quorumOk: false, quorumMessage: 'NOQUORUM 1 usable Sentinels' });
+        }
+      },
       /no failover quorum: NOQUORUM/,
     ],
     ['no replica at all', (r) => (r.replicas = []), /no healthy replica/],
@@ -85,7 +86,9 @@ describe('assessReport', () => {
   it.each<[string, (r: DeploymentReport) => void, RegExp]>([
     [
       'no sentinel reachable',
-      (r) => r.sentinels.forEach((s) => Object.assign(s, { reachable: false, error: 'refused' })),
+      (r) => {
+        for (const s of r.sentinels) Object.assign(s, { reachable: false, error: 'refused' });
+      },
       /no sentinel is reachable/,
     ],
     [

@@ -1,0 +1,59 @@
+/** Every {@link SessionStoreErrorCode}, for runtime checks. */
+export const SESSION_STORE_ERROR_CODES = Object.freeze([
+  'INVALID_OPTION',
+  'INVALID_SESSION_ID',
+  'SERIALIZE_FAILED',
+  'PARSE_FAILED',
+  'SESSION_TOO_LARGE',
+] as const);
+
+/**
+ * Why a store call failed before or after Redis was asked; branch on this, not on messages.
+ * - `INVALID_OPTION`: a constructor option is wrong (thrown by `new SentinelStore()`).
+ * - `INVALID_SESSION_ID`: the session id does not match `sidPattern`; Redis was not asked.
+ * - `SERIALIZE_FAILED`: `serializer.stringify` threw (a circular session, a BigInt); nothing
+ *   was written.
+ * - `PARSE_FAILED`: a stored session could not be parsed by `serializer.parse`.
+ * - `SESSION_TOO_LARGE`: the serialized session exceeds `maxSessionBytes`; nothing was written.
+ *
+ * Errors of Redis and of the Sentinel client (`MASTER_UNAVAILABLE`, …) reach the callback as the
+ * core's `SentinelKitError`, unchanged.
+ */
+export type SessionStoreErrorCode = (typeof SESSION_STORE_ERROR_CODES)[number];
+
+/** An error of `@sentinelkit/express-session`, with a stable `code` and an optional `cause`. */
+export class SessionStoreError extends Error {
+  /** Stable code to branch on; the message is for humans. */
+  readonly code: SessionStoreErrorCode;
+
+  /**
+   * @param code - Machine-readable reason.
+   * @param message - Human-readable explanation.
+   * @param options - `cause`: the underlying error.
+   */
+  constructor(code: SessionStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+  }
+
+  // A literal rather than `this.constructor.name`, which minifiers rename.
+  override get name(): string {
+    return 'SessionStoreError';
+  }
+}
+
+/**
+ * True for any {@link SessionStoreError} (optionally with the given code). Prefer it to
+ * `instanceof`, which fails when the ESM and CommonJS builds are both loaded.
+ */
+export function isSessionStoreError(
+  value: unknown,
+  code?: SessionStoreErrorCode,
+): value is SessionStoreError {
+  if (!(value instanceof Error) || value.name !== 'SessionStoreError') return false;
+  const actual = (value as { code?: unknown }).code;
+  return (
+    (SESSION_STORE_ERROR_CODES as readonly unknown[]).includes(actual) &&
+    (code === undefined || actual === code)
+  );
+}

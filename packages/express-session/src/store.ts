@@ -1,0 +1,449 @@
+import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
+import { type SessionData, Store } from 'express-session';
+import { SessionStoreError } from './errors.js';
+import {
+  type ResolvedSentinelStoreOptions,
+  resolveStoreOptions,
+  type SentinelStoreOptions,
+  sessionTtlSeconds,
+} from './options.js';
+import { type Connection, ReplicatedWriter } from './writer.js';
+
+/** Node-style callback of the store methods. */
+export type StoreCallback<T> = (error: unknown, value?: T) => void;
+
+/** A stored session as `all()` returns it: the session with its `id`. */
+export type StoredSession = SessionData & { id: string };
+
+/** Counters since the store was created, for dashboards and tests. */
+export interface SessionStoreStats {
+  /** `get`s answered by a replica's copy. */
+  replicaReads: number;
+  /** `get`s answered by the master (re-reads included). */
+  masterReads: number;
+  /**
+   * `get`s a replica could not answer and the master did, by reason: `miss` (no such session
+   * on the replica), `stale` (the replica held no live heartbeat: it lags by more than
+   * `maxReplicaLag`, or no process has written one lately).
+   */
+  rereads: { miss: number; stale: number };
+  /** `WAIT`s every replica in rotation acknowledged in time. */
+  acknowledgedWaits: number;
+  /** `WAIT`s some replica did not acknowledge in time. */
+  shortfallWaits: number;
+  /** Writes answered only once no lagging replica could serve what they replaced. */
+  stalledWrites: number;
+  /** `touch`es skipped by `touchAfter`. */
+  skippedTouches: number;
+}
+
+// Expiries learnt by get() for touchAfter, so the touch of the same request can compare. Bounded:
+// entries of requests that never touch (errors, destroy) must not pile up.
+const MAX_REMEMBERED_EXPIRIES = 10_000;
+
+/**
+ * An express-session store on Redis Sentinel through `@sentinelkit/core`.
+ *
+ * Options and stored format are connect-redis's (`prefix`, `ttl`, `disableTTL`, `disableTouch`,
+ * `serializer`, `scanCount`), so existing sessions stay readable both ways. Sessions are read
+ * from replicas under a read-your-writes rule that holds across processes (see
+ * docs/express-session.md); `readFrom: 'master'` reads from the master only.
+ *
+ * Every method takes an optional callback and returns a promise. With a callback, errors go to
+ * the callback only and the promise resolves; without one, the promise rejects.
+ *
+ * The store emits `disconnect` when the client has given up on finding a master (an operation
+ * failed with `MASTER_UNAVAILABLE` after the client's `failoverTimeout`, or the client was
+ * closed) and `connect` when it has one again, so express-session then skips sessions
+ * (`req.session` is undefined) instead of waiting. A failover alone does not disconnect the
+ * store: during one, sessions are read from replicas and writes wait for the new master, so
+ * nobody looks logged out.
+ */
+export class SentinelStore extends Store {
+  /** The options in force, defaults resolved. */
+  readonly options: Readonly<ResolvedSentinelStoreOptions>;
+  readonly #client: SentinelClient;
+  readonly #writer: ReplicatedWriter;
+  readonly #expiries = new Map<string, number>();
+  readonly #onTopology: (event: TopologyEvent) => void;
+  #connected = true;
+  #beatAt = Number.NEGATIVE_INFINITY;
+  #stats = {
+    replicaReads: 0,
+    masterReads: 0,
+    rereads: { miss: 0, stale: 0 },
+    skippedTouches: 0,
+  };
+
+  /** Validates the options (throwing `INVALID_OPTION`); does no I/O. */
+  constructor(options: SentinelStoreOptions) {
+    super();
+    this.options = Object.freeze(resolveStoreOptions(options));
+    this.#client = this.options.client;
+    this.#writer = new ReplicatedWriter(this.#client, this.options);
+    this.#onTopology = (event) => {
+      if (event.type === 'MASTER_CHANGE' && !this.#connected) {
+        this.#connected = true;
+        this.emit('connect');
+      }
+    };
+    this.#client.on('topology-change', this.#onTopology);
+  }
+
+  /**
+   * Settles an operation for its caller, and tells express-session to skip
+   * sessions once the client has given up on finding a master.
+   */
+  #finish<T>(work: Promise<T>, callback: StoreCallback<T> | undefined): Promise<T> {
+    const observed = work.catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if ((code === 'MASTER_UNAVAILABLE' || code === 'CLIENT_CLOSED') && this.#connected) {
+        this.#connected = false;
+        this.emit('disconnect');
+      }
+      throw error;
+    });
+    return finish(observed, callback);
+  }
+
+  /** The key prefix (as connect-redis' `store.prefix`). */
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
+  /** The session, or `null` when there is none. */
+  get(sid: string, callback?: StoreCallback<SessionData | null>): Promise<SessionData | null> {
+    return this.#finish(this.#get(sid), callback);
+  }
+
+  /**
+   * Stores the session for its TTL (from `cookie.expires`, else `ttl`); a session whose cookie
+   * has expired is deleted instead.
+   */
+  set(sid: string, session: SessionData, callback?: StoreCallback<void>): Promise<void> {
+    return this.#finish(this.#set(sid, session), callback);
+  }
+
+  /** Moves the session's expiry forward without rewriting it (a no-op with `disableTouch`/`disableTTL`). */
+  override touch(sid: string, session: SessionData, callback?: StoreCallback<void>): Promise<void> {
+    return this.#finish(this.#touch(sid, session), callback);
+  }
+
+  /** Deletes the session. */
+  destroy(sid: string, callback?: StoreCallback<void>): Promise<void> {
+    return this.#finish(this.#destroy(sid), callback);
+  }
+
+  /** Every session under `prefix`, each with its `id`, scanned on the master. */
+  override all(callback?: StoreCallback<StoredSession[]>): Promise<StoredSession[]> {
+    return this.#finish(this.#all(), callback);
+  }
+
+  /** How many sessions there are under `prefix` (scanned on the master). */
+  override length(callback?: StoreCallback<number>): Promise<number> {
+    return this.#finish(
+      this.#keys().then((keys) => keys.length),
+      callback,
+    );
+  }
+
+  /** The ids of every session under `prefix` (scanned on the master). */
+  ids(callback?: StoreCallback<string[]>): Promise<string[]> {
+    const cut = this.options.prefix.length;
+    return this.#finish(
+      this.#keys().then((keys) => keys.map((k) => k.slice(cut))),
+      callback,
+    );
+  }
+
+  /** Deletes every session under `prefix`, and nothing else. */
+  override clear(callback?: StoreCallback<void>): Promise<void> {
+    return this.#finish(this.#clear(), callback);
+  }
+
+  /** Counters since the store was created. */
+  stats(): SessionStoreStats {
+    const w = this.#writer.counters;
+    return {
+      replicaReads: this.#stats.replicaReads,
+      masterReads: this.#stats.masterReads,
+      rereads: { ...this.#stats.rereads },
+      acknowledgedWaits: w.acknowledged,
+      shortfallWaits: w.shortfalls,
+      stalledWrites: w.stalled,
+      skippedTouches: this.#stats.skippedTouches,
+    };
+  }
+
+  /** Stops listening to the client's events. Does not close the client, which may be shared. */
+  close(): void {
+    this.#client.off('topology-change', this.#onTopology);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #key(sid: string): string {
+    if (typeof sid !== 'string' || !this.options.sidPattern.test(sid)) {
+      const shown = typeof sid === 'string' ? JSON.stringify(sid.slice(0, 64)) : typeof sid;
+      throw new SessionStoreError(
+        'INVALID_SESSION_ID',
+        `session id ${shown}${typeof sid === 'string' && sid.length > 64 ? `… (${sid.length} characters)` : ''} does not match sidPattern ${this.options.sidPattern}; Redis was not asked`,
+      );
+    }
+    return this.options.prefix + sid;
+  }
+
+  async #get(sid: string): Promise<SessionData | null> {
+    const key = this.#key(sid);
+    const withTtl = this.options.touchAfter > 0;
+    let text: string | null;
+    let pttl: number | undefined;
+    if (this.options.readFrom === 'master') {
+      [text, pttl] = await this.#readMaster(key, withTtl);
+    } else {
+      this.#beat();
+      const heartbeat = this.options.heartbeatKey;
+      const copy = await this.#client.read(async (node) => {
+        const [values, ttl] = withTtl
+          ? await Promise.all([node.mget(key, heartbeat), node.pttl(key)])
+          : [await node.mget(key, heartbeat), undefined];
+        return { node, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
+      });
+      const verdict = this.#trust(copy);
+      if (verdict === true) {
+        text = copy.data;
+        pttl = copy.ttl;
+      } else {
+        this.#stats.rereads[verdict]++;
+        [text, pttl] = await this.#readMaster(key, withTtl);
+      }
+    }
+    if (withTtl) this.#rememberExpiry(sid, pttl);
+    if (text === null) return null;
+    try {
+      return await this.options.serializer.parse(text);
+    } catch (error) {
+      throw new SessionStoreError(
+        'PARSE_FAILED',
+        `the stored session "${key}" could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Whether a node's answer may be served. A replica's only if it has the session (a miss may
+   * be a session written since) and a live heartbeat: every write it has not applied was
+   * answered only once such a replica's heartbeat had expired (see ReplicatedWriter). The
+   * master's always: a read falls back to it when no replica is in rotation.
+   */
+  #trust(copy: {
+    node: Connection;
+    data: string | null;
+    heartbeat: string | null;
+  }): true | 'miss' | 'stale' {
+    if (copy.data !== null && copy.heartbeat !== null) {
+      this.#stats.replicaReads++;
+      return true;
+    }
+    const master = this.#client.topology().master?.address;
+    const node = copy.node.options;
+    if (master && node.host === master.host && node.port === master.port) {
+      this.#stats.masterReads++;
+      return true;
+    }
+    return copy.data === null ? 'miss' : 'stale';
+  }
+
+  /**
+   * Renews the heartbeat on the master (a quarter of `maxReplicaLag` at most since the last),
+   * without waiting for it: replicas serve sessions only while they hold one.
+   */
+  #beat(): void {
+    const now = Date.now();
+    if (now - this.#beatAt < this.options.maxReplicaLag / 4) return;
+    this.#beatAt = now;
+    this.#client
+      .write(
+        (master) => master.set(this.options.heartbeatKey, '1', 'PX', this.options.maxReplicaLag),
+        { idempotent: true, waitReplicas: 0 },
+      )
+      .catch(() => {
+        // Reads go to the master until a later beat gets through.
+        this.#beatAt = Number.NEGATIVE_INFINITY;
+      });
+  }
+
+  async #readMaster(key: string, withTtl: boolean): Promise<[string | null, number | undefined]> {
+    this.#stats.masterReads++;
+    if (!withTtl) {
+      return [
+        await this.#client.read((master) => master.get(key), { readFrom: 'master' }),
+        undefined,
+      ];
+    }
+    return this.#client.read((master) => Promise.all([master.get(key), master.pttl(key)]), {
+      readFrom: 'master',
+    });
+  }
+
+  #rememberExpiry(sid: string, pttl: number | undefined): void {
+    this.#expiries.delete(sid);
+    if (pttl === undefined || pttl === -2) return;
+    if (this.#expiries.size >= MAX_REMEMBERED_EXPIRIES) {
+      const oldest = this.#expiries.keys().next().value;
+      if (oldest !== undefined) this.#expiries.delete(oldest);
+    }
+    this.#expiries.set(sid, pttl === -1 ? Number.POSITIVE_INFINITY : Date.now() + pttl);
+  }
+
+  async #set(sid: string, session: SessionData): Promise<void> {
+    const key = this.#key(sid);
+    this.#expiries.delete(sid);
+    const ttl = sessionTtlSeconds(session, this.options.ttl);
+    if (!(ttl > 0)) return this.#destroy(sid);
+    let text: unknown;
+    try {
+      text = this.options.serializer.stringify(session);
+    } catch (error) {
+      throw new SessionStoreError(
+        'SERIALIZE_FAILED',
+        `session "${sid}" could not be serialized (${(error as Error)?.message ?? error}); nothing was written`,
+        { cause: error },
+      );
+    }
+    if (typeof text !== 'string') {
+      throw new SessionStoreError(
+        'SERIALIZE_FAILED',
+        `serializer.stringify returned ${typeof text} for session "${sid}", not a string; nothing was written`,
+      );
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.options.maxSessionBytes) {
+      throw new SessionStoreError(
+        'SESSION_TOO_LARGE',
+        `session "${sid}" is ${bytes} bytes serialized, over maxSessionBytes (${this.options.maxSessionBytes}); nothing was written`,
+      );
+    }
+    await this.#replicated((master) =>
+      this.options.disableTTL ? master.set(key, text) : master.set(key, text, 'EX', ttl),
+    );
+  }
+
+  async #touch(sid: string, session: SessionData): Promise<void> {
+    const key = this.#key(sid);
+    if (this.options.disableTouch || this.options.disableTTL) return;
+    const ttl = sessionTtlSeconds(session, this.options.ttl);
+    const known = this.#expiries.get(sid);
+    this.#expiries.delete(sid);
+    if (
+      this.options.touchAfter > 0 &&
+      known !== undefined &&
+      Date.now() + ttl * 1000 - known < this.options.touchAfter * 1000
+    ) {
+      this.#stats.skippedTouches++;
+      return;
+    }
+    // A touch changes only the expiry: a replica that has not applied it yet serves the same
+    // session, so it needs no WAIT.
+    if (this.options.readFrom === 'replica') this.#beat();
+    await this.#client.write((master) => master.expire(key, ttl), { idempotent: true });
+  }
+
+  async #destroy(sid: string): Promise<void> {
+    const key = this.#key(sid);
+    this.#expiries.delete(sid);
+    await this.#replicated((master) => master.del(key));
+  }
+
+  /** Runs a session write under the read-your-writes rule (`'replica'`), or plainly (`'master'`). */
+  async #replicated(write: (master: Connection) => Promise<unknown>): Promise<void> {
+    if (this.options.readFrom === 'master') {
+      await this.#client.write(write, { idempotent: true });
+      return;
+    }
+    this.#beat();
+    await this.#writer.write(write);
+  }
+
+  /** Keys under `prefix`, by SCAN on the master (a cursor means something on one node only). */
+  #keys(): Promise<string[]> {
+    const match = `${escapeGlob(this.options.prefix)}*`;
+    return this.#client.write(
+      async (master) => {
+        const keys = new Set<string>();
+        let cursor = '0';
+        do {
+          const [next, batch] = await master.scan(
+            cursor,
+            'MATCH',
+            match,
+            'COUNT',
+            this.options.scanCount,
+          );
+          cursor = next;
+          for (const k of batch) keys.add(k);
+        } while (cursor !== '0');
+        return [...keys];
+      },
+      { idempotent: true },
+    );
+  }
+
+  async #all(): Promise<StoredSession[]> {
+    const cut = this.options.prefix.length;
+    const keys = await this.#keys();
+    const sessions: StoredSession[] = [];
+    for (let i = 0; i < keys.length; i += this.options.scanCount) {
+      const chunk = keys.slice(i, i + this.options.scanCount);
+      const values = await this.#client.write((master) => master.mget(...chunk), {
+        idempotent: true,
+      });
+      for (const [j, text] of values.entries()) {
+        if (text === null) continue; // expired or deleted since the scan
+        const key = chunk[j]!;
+        let session: SessionData;
+        try {
+          session = await this.options.serializer.parse(text);
+        } catch (error) {
+          throw new SessionStoreError(
+            'PARSE_FAILED',
+            `the stored session "${key}" could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
+            { cause: error },
+          );
+        }
+        sessions.push(Object.assign(session, { id: key.slice(cut) }));
+      }
+    }
+    return sessions;
+  }
+
+  async #clear(): Promise<void> {
+    const keys = await this.#keys();
+    this.#expiries.clear();
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += this.options.scanCount) {
+      chunks.push(keys.slice(i, i + this.options.scanCount));
+    }
+    await Promise.all(chunks.map((chunk) => this.#replicated((master) => master.del(...chunk))));
+  }
+}
+
+/** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function finish<T>(work: Promise<T>, callback: StoreCallback<T> | undefined): Promise<T> {
+  if (!callback) return work;
+  return work.then(
+    (value) => {
+      callback(null, value);
+      return value;
+    },
+    (error: unknown) => {
+      callback(error);
+      return undefined as T;
+    },
+  );
+}

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
+import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SentinelStore } from '../src/index.js';
+import {
+  breakReplicationLink,
+  commandCount,
+  onNode,
+  resetStats,
+  sessionData,
+  until,
+  untilReplicaCount,
+} from './helpers.js';
+
+const sid = () => randomBytes(18).toString('base64url');
+const prefix = () => `s${randomBytes(4).toString('hex')}:`;
+
+describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)', () => {
+  let topology: SentinelTopology;
+  let client: SentinelClient;
+
+  beforeAll(async () => {
+    topology = await startSentinelTopology();
+    client = createSentinelClient(topology.location);
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await topology?.stop();
+  });
+
+  beforeEach(async () => {
+    await untilReplicaCount(client, 2);
+    await resetStats(topology);
+  });
+
+  it('by default, sessions are read from the replicas, and each write waits for both', async () => {
+    const store = new SentinelStore({ client, prefix: prefix() });
+    const ids = Array.from({ length: 40 }, sid);
+    for (const id of ids) await store.set(id, sessionData({ id }));
+    for (const id of ids) expect(await store.get(id)).toMatchObject({ id });
+
+    const master = await topology.currentMaster();
+    const replicas = await topology.replicas();
+    const served = await Promise.all(replicas.map((n) => commandCount(n, 'mget')));
+    expect(served.reduce((a, b) => a + b, 0)).toBe(40);
+    for (const count of served) expect(count).toBeGreaterThan(0);
+    expect(await commandCount(master, 'get')).toBe(0);
+    expect(await commandCount(master, 'mget')).toBe(0);
+    expect(await commandCount(master, 'wait')).toBeGreaterThan(0);
+    expect(store.stats()).toMatchObject({ replicaReads: 40, masterReads: 0, shortfallWaits: 0 });
+  });
+
+  it("readFrom: 'master' reads from the master only and does not WAIT", async () => {
+    const store = new SentinelStore({ client, prefix: prefix(), readFrom: 'master' });
+    const id = sid();
+    await store.set(id, sessionData({ v: 1 }));
+    for (let i = 0; i < 20; i++) expect(await store.get(id)).toMatchObject({ v: 1 });
+    expect(await commandCount(await topology.currentMaster(), 'get')).toBe(20);
+    expect(await commandCount(await topology.currentMaster(), 'wait')).toBe(0);
+    for (const replica of await topology.replicas()) {
+      expect(await commandCount(replica, 'get')).toBe(0);
+      expect(await commandCount(replica, 'mget')).toBe(0);
+    }
+  });
+
+  it('all, ids, length and clear SCAN the master only', async () => {
+    const store = new SentinelStore({ client, prefix: prefix(), scanCount: 5 });
+    for (let i = 0; i < 12; i++) await store.set(sid(), sessionData({ i }));
+    expect(await store.length()).toBe(12);
+    expect(await store.ids()).toHaveLength(12);
+    expect(await store.all()).toHaveLength(12);
+    await store.clear();
+    expect(await store.length()).toBe(0);
+    expect(await commandCount(await topology.currentMaster(), 'scan')).toBeGreaterThan(4);
+    for (const replica of await topology.replicas()) {
+      expect(await commandCount(replica, 'scan')).toBe(0);
+    }
+  });
+
+  it('a prefix with glob characters lists only its own sessions', async () => {
+    const base = prefix();
+    const store = new SentinelStore({ client, prefix: `${base}[a]*:` });
+    const neighbour = new SentinelStore({ client, prefix: `${base}a:` });
+    await store.set(sid(), sessionData());
+    await neighbour.set(sid(), sessionData());
+    expect(await store.length()).toBe(1);
+    await store.clear();
+    expect(await neighbour.length()).toBe(1);
+  });
+
+  it('touchAfter skips a touch that would move the expiry by less, and does touch otherwise', async () => {
+    const store = new SentinelStore({ client, prefix: prefix(), touchAfter: 60 });
+    const master = await topology.currentMaster();
+    const id = sid();
+    await store.set(id, sessionData({}, 3_600_000));
+    // The same request's get then touch, as express-session does: an hour left, an hour asked.
+    await store.get(id);
+    await store.touch(id, sessionData({}, 3_600_000));
+    expect(await commandCount(master, 'expire')).toBe(0);
+    expect(store.stats().skippedTouches).toBe(1);
+    // Two hours asked: the expiry moves by an hour, more than touchAfter.
+    await store.get(id);
+    await store.touch(id, sessionData({}, 7_200_000));
+    expect(await commandCount(master, 'expire')).toBe(1);
+    const pttl = Number(await onNode(master, 'PTTL', `${store.prefix}${id}`));
+    expect(pttl).toBeGreaterThan(7_000_000);
+    // Off by default: every touch writes.
+    const plain = new SentinelStore({ client, prefix: prefix() });
+    await plain.set(id, sessionData({}, 3_600_000));
+    await plain.get(id);
+    await plain.touch(id, sessionData({}, 3_600_000));
+    expect(await commandCount(master, 'expire')).toBe(2);
+  });
+
+  it('a replica without a live heartbeat serves nothing; the heartbeat comes back as stores are used', async () => {
+    const options = { client, prefix: prefix(), maxReplicaLag: 60_000, heartbeatKey: 'hb:idle' };
+    const store = new SentinelStore(options);
+    const id = sid();
+    // set() renews the heartbeat; with maxReplicaLag 60 s this store renews it again in 15 s.
+    await store.set(id, sessionData({ v: 1 }));
+    await onNode(await topology.currentMaster(), 'DEL', 'hb:idle');
+    const replicas = await topology.replicas();
+    await until('the heartbeat to be gone from both replicas', async () => {
+      const left = await Promise.all(replicas.map((r) => onNode(r, 'EXISTS', 'hb:idle')));
+      return left.every((n) => Number(n) === 0);
+    });
+    expect(await store.get(id)).toMatchObject({ v: 1 });
+    expect(store.stats()).toMatchObject({ replicaReads: 0, masterReads: 1 });
+    expect(store.stats().rereads.stale).toBe(1);
+    // Another store (another process) renews the heartbeat on its first use.
+    await new SentinelStore(options).get(id);
+    await until('the heartbeat on both replicas', async () => {
+      const held = await Promise.all(replicas.map((r) => onNode(r, 'EXISTS', 'hb:idle')));
+      return held.every((n) => Number(n) === 1);
+    });
+    expect(await store.get(id)).toMatchObject({ v: 1 });
+    expect(store.stats().replicaReads).toBe(1);
+  });
+
+  it('a miss on a replica is read again from the master', async () => {
+    const store = new SentinelStore({ client, prefix: prefix() });
+    expect(await store.get(sid())).toBeNull();
+    expect(store.stats().rereads.miss).toBe(1);
+    expect(store.stats().masterReads).toBe(1);
+  });
+
+  it('a replica cut off from the master stops serving within maxReplicaLag, and writes wait at most that', async () => {
+    const writer = new SentinelStore({ client, prefix: prefix() });
+    // A second client and store: another process.
+    const otherClient = createSentinelClient(topology.location);
+    await otherClient.connect();
+    try {
+      await untilReplicaCount(otherClient, 2);
+      const reader = new SentinelStore({ client: otherClient, prefix: writer.prefix });
+      const id = sid();
+      await writer.set(id, sessionData({ v: 1 }));
+      const lagging = (await topology.replicas())[0]!;
+      const mend = await breakReplicationLink(lagging);
+      try {
+        const started = Date.now();
+        await writer.set(id, sessionData({ v: 2 }));
+        const took = Date.now() - started;
+        // The cut-off replica did not acknowledge: the write waited until its heartbeat had
+        // expired (1000 ms + 250 ms skew), unless the replica left this client's rotation first.
+        expect(writer.stats().shortfallWaits).toBeGreaterThan(0);
+        expect(took).toBeLessThan(1000 + 250 + 500);
+        // It really lags: it still holds v1.
+        const onLagging = await onNode(lagging, 'GET', `${writer.prefix}${id}`);
+        expect(JSON.parse(String(onLagging))).toMatchObject({ v: 1 });
+        expect(await onNode(lagging, 'EXISTS', 'sentinelkit:heartbeat')).toBe(0);
+        for (let i = 0; i < 30; i++) expect(await reader.get(id)).toMatchObject({ v: 2 });
+        expect(reader.stats().masterReads + reader.stats().replicaReads).toBe(30);
+        // While the cut-off replica is in the reader's rotation, reads that land there find no
+        // heartbeat and go to the master.
+        const inRotation = otherClient
+          .topology()
+          .replicas.some((r) => r.address.port === lagging.port);
+        if (inRotation) expect(reader.stats().rereads.stale).toBeGreaterThan(0);
+      } finally {
+        await mend();
+      }
+    } finally {
+      await otherClient.close();
+    }
+  });
+
+  it('a write a frozen replica does not acknowledge waits until its heartbeat expired or it left the rotation', async () => {
+    const store = new SentinelStore({ client, prefix: prefix() });
+    const id = sid();
+    await store.set(id, sessionData({ v: 1 }));
+    const frozen = (await topology.replicas())[0]!;
+    await topology.freeze(frozen);
+    try {
+      const started = Date.now();
+      await store.set(id, sessionData({ v: 2 }));
+      const took = Date.now() - started;
+      // The write waited: until the frozen replica's heartbeat expired (1000 + 250 ms), or until
+      // Sentinel took it out of the rotation, whichever came first.
+      expect(store.stats().stalledWrites).toBe(1);
+      expect(took).toBeGreaterThanOrEqual(100);
+      expect(took).toBeLessThan(1000 + 250 + 500);
+      const inRotation = client.topology().replicas.some((r) => r.address.port === frozen.port);
+      if (inRotation) expect(took).toBeGreaterThanOrEqual(1000 + 250 - 50);
+      expect(await store.get(id)).toMatchObject({ v: 2 });
+    } finally {
+      await topology.thaw(frozen);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+// Every public type, imported the way users import them: a change that breaks a user's types
+// breaks this file first.
+import type { SentinelClient } from '@sentinelkit/core';
+import type { SessionData, Store } from 'express-session';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  DEFAULT_STORE_OPTIONS,
+  isSessionStoreError,
+  type ResolvedSentinelStoreOptions,
+  type SESSION_STORE_ERROR_CODES,
+  type SentinelStore,
+  type SentinelStoreOptions,
+  type SessionReadFrom,
+  type SessionSerializer,
+  type SessionStoreError,
+  type SessionStoreErrorCode,
+  type SessionStoreStats,
+  type StoreCallback,
+  type StoredSession,
+} from '../src/index.js';
+
+describe('public types', () => {
+  it('SentinelStore is an express-session Store whose methods return promises', () => {
+    expectTypeOf<SentinelStore>().toMatchTypeOf<Store>();
+    expectTypeOf<SentinelStore['get']>().returns.toEqualTypeOf<Promise<SessionData | null>>();
+    expectTypeOf<SentinelStore['set']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<SentinelStore['all']>().returns.toEqualTypeOf<Promise<StoredSession[]>>();
+    expectTypeOf<SentinelStore['ids']>().returns.toEqualTypeOf<Promise<string[]>>();
+    expectTypeOf<SentinelStore['length']>().returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf<SentinelStore['stats']>().returns.toEqualTypeOf<SessionStoreStats>();
+    expectTypeOf<StoreCallback<number>>().parameters.toEqualTypeOf<[unknown, number?]>();
+  });
+
+  it('options: the client is required, everything else optional', () => {
+    expectTypeOf<SentinelStoreOptions['client']>().toEqualTypeOf<SentinelClient>();
+    expectTypeOf<{ client: SentinelClient }>().toMatchTypeOf<SentinelStoreOptions>();
+    expectTypeOf<SessionReadFrom>().toEqualTypeOf<'replica' | 'master'>();
+    expectTypeOf<ResolvedSentinelStoreOptions['serializer']>().toEqualTypeOf<SessionSerializer>();
+    expectTypeOf(DEFAULT_STORE_OPTIONS.maxReplicaLag).toMatchTypeOf<number>();
+  });
+
+  it('errors have a closed code union', () => {
+    expectTypeOf<SessionStoreErrorCode>().toEqualTypeOf<
+      (typeof SESSION_STORE_ERROR_CODES)[number]
+    >();
+    expectTypeOf<SessionStoreError['code']>().toEqualTypeOf<SessionStoreErrorCode>();
+    expectTypeOf(isSessionStoreError).guards.toEqualTypeOf<SessionStoreError>();
+  });
+});
