@@ -1,0 +1,347 @@
+/**
+ * cache-manager 7 on sentinelkit's Keyv store against cache-manager 7 on @keyv/redis, in the same
+ * run, on the same topology: @keyv/redis connects to the master, sentinelkit finds it (and the
+ * replicas) through the sentinels. Rounds interleave the two sides so that load from other work on
+ * the machine hits both alike. Prints a markdown table and rewrites the `cache-manager-bench`
+ * section of docs/cache-manager.md.
+ *
+ *   pnpm bench:cache-manager
+ *
+ * Knobs (environment): BENCH_ROUNDS (40), BENCH_SLICE_MS (100), BENCH_WARMUP_MS (1000),
+ * BENCH_DOCS=0 to leave the docs alone.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createKeyv as createRedisKeyv } from '@keyv/redis';
+import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
+import { startSentinelTopology } from '@sentinelkit/testing';
+import { type Cache, createCache } from 'cache-manager';
+
+const COMMAND = 'pnpm bench:cache-manager';
+const DOCS_PATH = fileURLToPath(new URL('../docs/cache-manager.md', import.meta.url));
+const START_MARKER = '<!-- cache-manager-bench:start -->';
+const END_MARKER = '<!-- cache-manager-bench:end -->';
+const GOAL = 1.0;
+
+const ROUNDS = envInt('BENCH_ROUNDS', 40);
+const SLICE_MS = envInt('BENCH_SLICE_MS', 100);
+const WARMUP_MS = envInt('BENCH_WARMUP_MS', 1000);
+const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
+const IN_FLIGHT = [1, 50] as const;
+
+/** A typical cached object: about 150 bytes of JSON. */
+const VALUE = {
+  id: 12345,
+  name: 'sentinelkit benchmark item',
+  tags: ['redis', 'sentinel', 'cache'],
+  price: 19.99,
+  available: true,
+  updatedAt: '2026-11-22T05:00:00.000Z',
+};
+const MANY = Array.from({ length: 10 }, (_, i) => `many:${i}`);
+const TTL = 60_000;
+
+type Op = () => Promise<unknown>;
+
+interface Case {
+  operation: string;
+  inFlight: number;
+  base: Op;
+  kit: Op;
+}
+
+interface Result {
+  testCase: Case;
+  base: number[];
+  kit: number[];
+  ratios: number[];
+}
+
+function envInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** Runs `inFlight` loops of `op` back to back for `ms`; completed operations per second. */
+async function measure(op: Op, inFlight: number, ms: number): Promise<number> {
+  let done = 0;
+  const start = performance.now();
+  const end = start + ms;
+  const loop = async () => {
+    while (performance.now() < end) {
+      await op();
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  return done / ((performance.now() - start) / 1000);
+}
+
+/** Sends `a` and `b` one at a time in turns (a b, b a, …) for `ms`; each one's ops/s. */
+async function alternate(a: Op, b: Op, ms: number): Promise<[number, number]> {
+  let timeA = 0;
+  let timeB = 0;
+  let pairs = 0;
+  const end = performance.now() + ms;
+  const timed = async (op: Op) => {
+    const start = performance.now();
+    await op();
+    return performance.now() - start;
+  };
+  while (performance.now() < end) {
+    if (pairs % 2 === 0) {
+      timeA += await timed(a);
+      timeB += await timed(b);
+    } else {
+      timeB += await timed(b);
+      timeA += await timed(a);
+    }
+    pairs++;
+  }
+  return [pairs / (timeA / 1000), pairs / (timeB / 1000)];
+}
+
+/**
+ * One round of 4 × {@link SLICE_MS}: with many in flight, slices of @keyv/redis, sentinelkit,
+ * sentinelkit, @keyv/redis (mirrored when `mirror`); with one, request-by-request turns.
+ */
+async function round(result: Result, mirror: boolean): Promise<number> {
+  const { base, kit, inFlight } = result.testCase;
+  let baseOps = 0;
+  let kitOps = 0;
+  if (inFlight === 1) {
+    [baseOps, kitOps] = await alternate(base, kit, 4 * SLICE_MS);
+  } else {
+    for (const op of mirror ? [kit, base, base, kit] : [base, kit, kit, base]) {
+      const ops = (await measure(op, inFlight, SLICE_MS)) / 2;
+      if (op === base) baseOps += ops;
+      else kitOps += ops;
+    }
+  }
+  result.base.push(baseOps);
+  result.kit.push(kitOps);
+  result.ratios.push(kitOps / baseOps);
+  return kitOps / baseOps;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(at)] ?? Number.NaN;
+  const high = sorted[Math.ceil(at)] ?? Number.NaN;
+  return low + (high - low) * (at - Math.floor(at));
+}
+
+const median = (values: readonly number[]) => quantile(values, 0.5);
+const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRatio = (n: number) => n.toFixed(2);
+
+/** A markdown table, padded the way `biome format` pads one. */
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = (s: string) => [...s].length;
+  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function table(results: readonly Result[]): string {
+  return markdownTable(
+    [
+      'Operation',
+      'In flight',
+      '@keyv/redis ops/s',
+      'sentinelkit ops/s',
+      'Ratio (interquartile range)',
+    ],
+    results.map((r) => {
+      const ratio = median(r.ratios);
+      return [
+        r.testCase.operation,
+        String(r.testCase.inFlight),
+        fmtOps(median(r.base)),
+        fmtOps(median(r.kit)),
+        `${fmtRatio(ratio)}${ratio >= GOAL ? '' : ' ✗'} (${fmtRatio(quantile(r.ratios, 0.25))}–${fmtRatio(quantile(r.ratios, 0.75))})`,
+      ];
+    }),
+  );
+}
+
+/** What the run says about the goal, in words, from the figures. */
+function verdict(results: readonly Result[]): string {
+  const below = results.filter((r) => median(r.ratios) < GOAL);
+  if (below.length === 0) return `Every row meets the goal of ≥ ${GOAL.toFixed(1)}×.`;
+  return `Below the goal of ≥ ${GOAL.toFixed(1)}× (✗): ${below
+    .map((r) => `${r.testCase.operation}, ${r.testCase.inFlight} in flight`)
+    .join('; ')}.`;
+}
+
+function buildCases(kit: Cache, kitOnMaster: Cache, base: Cache): Case[] {
+  const cases: Case[] = [];
+  for (const inFlight of IN_FLIGHT) {
+    cases.push(
+      {
+        operation: '`get` (hit): sentinelkit on replicas, @keyv/redis on the master',
+        inFlight,
+        base: () => base.get('one'),
+        kit: () => kit.get('one'),
+      },
+      {
+        operation: "`get` (hit): both on the master (`readFrom: 'master'`)",
+        inFlight,
+        base: () => base.get('one'),
+        kit: () => kitOnMaster.get('one'),
+      },
+      {
+        operation: '`mget` of 10 keys (`getMany`)',
+        inFlight,
+        base: () => base.mget(MANY),
+        kit: () => kit.mget(MANY),
+      },
+      {
+        operation: '`set` with a TTL',
+        inFlight,
+        base: () => base.set('written', VALUE, TTL),
+        kit: () => kit.set('written', VALUE, TTL),
+      },
+    );
+  }
+  return cases;
+}
+
+/** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
+function reflow(markdown: string, width = 100): string {
+  return markdown
+    .split('\n\n')
+    .map((block) => {
+      if (/^(\||-|`{3}|<!--)/.test(block)) return block;
+      const lines: string[] = [];
+      let line = '';
+      // Never break between '≥' and its number.
+      for (const word of block.split(/(?<!≥)\s+/)) {
+        if (line !== '' && line.length + 1 + word.length > width) {
+          lines.push(line);
+          line = word;
+        } else {
+          line = line === '' ? word : `${line} ${word}`;
+        }
+      }
+      return [...lines, line].join('\n');
+    })
+    .join('\n\n');
+}
+
+async function updateDocs(body: string): Promise<void> {
+  const generated = `${START_MARKER}\n<!-- Written by bench/cache-manager.ts: rerun \`${COMMAND}\` rather than edit. -->\n\n${body}\n\n${END_MARKER}`;
+  const text = await readFile(DOCS_PATH, 'utf8');
+  const start = text.indexOf(START_MARKER);
+  const end = text.indexOf(END_MARKER);
+  if (start === -1 || end < start) {
+    throw new Error(`${DOCS_PATH} has no ${START_MARKER} … ${END_MARKER} section`);
+  }
+  await writeFile(
+    DOCS_PATH,
+    text.slice(0, start) + generated + text.slice(end + END_MARKER.length),
+  );
+}
+
+async function main(): Promise<void> {
+  const load = () =>
+    os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / ');
+  const loadBefore = load();
+  const cpuList = os.cpus();
+  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  console.log(
+    `cache-manager: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
+  );
+
+  // Local processes: containers would add their own networking to every command.
+  const topology = await startSentinelTopology({ backend: 'process' });
+  const kitKeyv = createKeyv(topology.location, { namespace: 'bench' });
+  const kitStore = kitKeyv.store as SentinelKeyvStore;
+  const kitMasterKeyv = createKeyv(kitStore.client, { namespace: 'bench', readFrom: 'master' });
+  const master = await topology.currentMaster();
+  const baseKeyv = createRedisKeyv(`redis://${master.host}:${master.port}`, { namespace: 'bench' });
+  for (const keyv of [kitKeyv, baseKeyv]) {
+    keyv.on('error', (error: unknown) => console.error(`store error: ${String(error)}`));
+  }
+  const kit = createCache({ stores: [kitKeyv] });
+  const kitOnMaster = createCache({ stores: [kitMasterKeyv] });
+  const base = createCache({ stores: [baseKeyv] });
+  try {
+    await kitStore.connect();
+    const deadline = Date.now() + 10_000;
+    while (kitStore.client.topology().replicas.length < 2) {
+      if (Date.now() > deadline) throw new Error('the client did not find both replicas');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The same data for both sides, on the replicas before anything reads it.
+    const seed = [
+      { key: 'one', value: VALUE, ttl: 3_600_000 },
+      ...MANY.map((key) => ({ key, value: VALUE, ttl: 3_600_000 })),
+    ];
+    await kit.mset(seed);
+    await base.mset(seed);
+    await kitStore.client.write((r) => r.set('bench:sync', '1').then(() => r.wait(2, 5000)));
+    for (const c of [kit, base]) {
+      if (JSON.stringify(await c.get('one')) !== JSON.stringify(VALUE)) {
+        throw new Error('the seeded value did not read back');
+      }
+    }
+
+    const cases = buildCases(kit, kitOnMaster, base);
+    console.log(`warm-up: ${WARMUP_MS} ms per variant`);
+    for (const c of cases) {
+      await measure(c.base, c.inFlight, WARMUP_MS);
+      await measure(c.kit, c.inFlight, WARMUP_MS);
+    }
+    const results: Result[] = cases.map((testCase) => ({
+      testCase,
+      base: [],
+      kit: [],
+      ratios: [],
+    }));
+    for (let i = 0; i < ROUNDS; i++) {
+      const ratios: string[] = [];
+      for (const result of results) ratios.push(fmtRatio(await round(result, i % 2 === 1)));
+      console.log(`round ${i + 1}/${ROUNDS}: ratios ${ratios.join(' ')}`);
+    }
+    const stats = kitStore.client.stats();
+    console.log(
+      `sentinelkit routing: ${stats.writes} writes, ${stats.masterReads} master reads, replica reads ${JSON.stringify(stats.replicaReads)}`,
+    );
+
+    const info = String(await kitStore.client.write((r) => r.info('server')));
+    const redis = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const seconds = ((ROUNDS * 4 * SLICE_MS) / 1000).toFixed(0);
+    const body = reflow(
+      [
+        `Goal: cache-manager 7 with sentinelkit's store at **≥ ${GOAL.toFixed(1)}× the throughput of cache-manager 7 with @keyv/redis** (the same master, the same run). Reproduce with \`${COMMAND}\`.`,
+        `The script starts a topology (1 master, 2 replicas, 3 sentinels, \`redis-server\` processes on 127.0.0.1), then \`createCache({ stores: [createKeyv(topology.location)] })\` against \`createCache({ stores: [createKeyv('redis://<master>') from @keyv/redis] })\`, both with namespace \`bench\` and a ~150-byte JSON object as the value. Each row runs with 1 and with 50 requests in flight, after ${WARMUP_MS} ms of warm-up per side, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row), rows taking turns round by round; with 50 in flight a round is four ${SLICE_MS} ms slices (@keyv/redis, sentinelkit, sentinelkit, @keyv/redis, mirrored the next round), with 1 the two take turns request by request. Ops/s are medians over rounds; the ratio is the median of sentinelkit/@keyv/redis within each round, with the interquartile range.`,
+        `Last run: ${new Date().toISOString().slice(0, 10)}; ${cpus}; Node ${process.versions.node}; redis-server ${redis}; load average ${loadBefore} before and ${load()} after (a shared machine).`,
+        table(results),
+        verdict(results),
+      ].join('\n\n'),
+    );
+    console.log(`\n${body}\n`);
+    if (WRITE_DOCS) {
+      await updateDocs(body);
+      console.log(`wrote ${DOCS_PATH}`);
+    }
+  } finally {
+    await Promise.allSettled([kit.disconnect(), base.disconnect()]);
+    await topology.stop();
+  }
+}
+
+await main();

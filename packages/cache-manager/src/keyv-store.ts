@@ -1,0 +1,343 @@
+import { EventEmitter } from 'node:events';
+import type { SentinelClient } from '@sentinelkit/core';
+import type { KeyvStoreAdapter, StoredData } from 'keyv';
+import {
+  Backend,
+  type ClientSource,
+  cork,
+  escapeGlob,
+  expiry,
+  isSentinelClient,
+  noNamespaceError,
+  type StoreEvents,
+} from './backend.js';
+import { resolveStoreOptions, type StoreOptions } from './options.js';
+
+/** One caller waiting on a batch of reads: its keys are `keys[from, to)` of the batch. */
+interface ReadWaiter {
+  from: number;
+  to: number;
+  /** A `get` (one value) rather than a `getMany` (an array). */
+  one: boolean;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Reads asked for in one tick, sent together. */
+interface ReadBatch {
+  keys: string[];
+  waiters: ReadWaiter[];
+}
+
+// Keys of one MGET made of concurrent reads: beyond this a new batch starts (a single getMany of
+// more keys still goes as one MGET).
+const MAX_BATCH_KEYS = 500;
+
+/** What Keyv reads from a store's `opts`: `dialect: 'redis'` makes `keyv.iterator()` available. */
+export interface SentinelKeyvStoreOpts {
+  /** Tells Keyv the store can iterate; without it `new Keyv()` fails on an iterable store. */
+  dialect: 'redis';
+  [key: string]: unknown;
+}
+
+/** One entry of {@link SentinelKeyvStore.setMany}, as Keyv hands it over. */
+export interface SentinelKeyvStoreEntry {
+  /** The key, already prefixed by Keyv with its namespace. */
+  key: string;
+  /** The value: Keyv's serialized string, or an object when Keyv's serialization is off. */
+  value: unknown;
+  /** Milliseconds to live; none, `0` or less: no expiry. */
+  ttl?: number;
+}
+
+/**
+ * A Keyv storage adapter (the Keyv 5 `KeyvStoreAdapter` contract that cache-manager 7 uses) on
+ * a Redis Sentinel deployment, through `@sentinelkit/core`.
+ *
+ * - `get`, `getMany` (one `MGET`), `has` and `hasMany` read from a replica (per the `readFrom`
+ *   option); every write and every `SCAN` goes to the master. The `get`s and `getMany`s of one
+ *   tick share one `MGET`.
+ * - Writes are idempotent: after a failover they run again on the new master instead of failing.
+ * - Keys are stored as Keyv hands them over (`namespace:key`: Keyv adds the prefix, the store
+ *   never adds another), values as the string Keyv serialized.
+ * - `clear()` deletes only this namespace's keys (`SCAN` + `UNLINK` on the master); with no
+ *   namespace it refuses unless `clearWithoutNamespace` is set. It never runs `FLUSHDB`.
+ *
+ * The constructor does no I/O; the first operation connects the client (or call
+ * {@link connect}). Most code wants {@link createKeyv}, which wraps the store in a Keyv instance.
+ */
+export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements KeyvStoreAdapter {
+  /**
+   * Keyv's namespace; Keyv sets it (to `'keyv'` unless told otherwise) when it wraps the store.
+   * `clear()` and the iterator are scoped to it.
+   */
+  namespace: string | undefined;
+  /** Read by Keyv: `{ dialect: 'redis' }`. */
+  readonly opts: SentinelKeyvStoreOpts;
+  readonly #backend: Backend;
+  #batch: ReadBatch | undefined;
+
+  /**
+   * @param source - A location string, core options, or a `SentinelClient` to share (the store
+   *   then never closes it).
+   * @param options - Store options; invalid ones throw `SentinelConfigError` (`INVALID_OPTION`).
+   */
+  constructor(source: ClientSource, options?: StoreOptions) {
+    super();
+    const settings = resolveStoreOptions(options, isSentinelClient(source));
+    this.#backend = new Backend(source, settings, (error) => this.#emitError(error));
+    this.opts = { dialect: 'redis' };
+  }
+
+  /** The core client: its `topology()`, `stats()` and events. */
+  get client(): SentinelClient {
+    return this.#backend.client;
+  }
+
+  /** Whether the store created its client, and so closes it in {@link disconnect}. */
+  get ownsClient(): boolean {
+    return this.#backend.ownsClient;
+  }
+
+  /** Whether operations reject (`true`) or emit `'error'` and answer like an empty cache. */
+  get throwOnErrors(): boolean {
+    return this.#backend.throwOnErrors;
+  }
+
+  /**
+   * Connects the client now rather than on the first operation, to fail fast at startup. Rejects
+   * with the core's connection errors (`NO_SENTINEL_REACHABLE`, `MASTER_NAME_UNKNOWN`, …).
+   */
+  connect(): Promise<void> {
+    return this.#backend.connect();
+  }
+
+  /**
+   * The stored string (`GET` on a replica), or `undefined`. Typed as Keyv's contract requires:
+   * the value is always the string Keyv serialized, which Keyv then deserializes.
+   */
+  get<Value = string>(key: string): Promise<StoredData<Value> | undefined> {
+    const value = this.#batched<string | undefined>([key], true);
+    const onError = this.#backend.missOnError;
+    return (onError ? value.catch(onError) : value) as Promise<StoredData<Value> | undefined>;
+  }
+
+  /**
+   * The stored strings of `keys`, in order (`undefined` for a miss), with one `MGET` on a
+   * replica (shared with the other reads of the same tick).
+   */
+  getMany<Value = string>(keys: string[]): Promise<StoredData<Value | undefined>[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.#backend.guard(
+      this.#batched<(string | undefined)[]>(keys, false),
+      keys.map(() => undefined),
+    ) as Promise<StoredData<Value | undefined>[]>;
+  }
+
+  /** Whether `key` exists (`EXISTS` on a replica). */
+  has(key: string): Promise<boolean> {
+    return this.#backend.guard(
+      this.#backend.read((node) => node.exists(key)).then((n) => n === 1),
+      false,
+    );
+  }
+
+  /** Whether each of `keys` exists: one pipelined round trip to a replica. */
+  hasMany(keys: string[]): Promise<boolean[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.#backend
+      .guard(
+        this.#backend.read(async (node) => {
+          const pipeline = node.pipeline();
+          for (const key of keys) pipeline.exists(key);
+          return (await pipeline.exec())?.map(([error, n]) => {
+            if (error) throw error;
+            return n === 1;
+          });
+        }),
+        keys.map(() => false),
+      )
+      .then((found) => found ?? keys.map(() => false));
+  }
+
+  /**
+   * Stores `value` under `key` on the master: `SET key value PX ttl`, or without `PX` when `ttl`
+   * is missing or not positive. A string (Keyv's serialized entry) is stored as is; anything else
+   * (Keyv with serialization off) as JSON.
+   */
+  set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    let encoded: string | Buffer;
+    try {
+      encoded = encode(value);
+    } catch (error) {
+      return this.#backend.fail(error as Error, false);
+    }
+    const px = expiry(ttl);
+    return this.#backend
+      .write((master) => {
+        cork(master);
+        return px === undefined ? master.set(key, encoded) : master.set(key, encoded, 'PX', px);
+      })
+      .then(toTrue, this.#backend.falseOnError);
+  }
+
+  /** Stores every entry on the master in one pipelined round trip. */
+  setMany(entries: SentinelKeyvStoreEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    let encoded: [string, string | Buffer, number | undefined][];
+    try {
+      encoded = entries.map((entry) => [entry.key, encode(entry.value), expiry(entry.ttl)]);
+    } catch (error) {
+      return this.#backend.fail(error as Error, undefined);
+    }
+    return this.#backend.guard(
+      this.#backend.write(async (master) => {
+        cork(master);
+        const pipeline = master.pipeline();
+        for (const [key, value, px] of encoded) {
+          if (px === undefined) pipeline.set(key, value);
+          else pipeline.set(key, value, 'PX', px);
+        }
+        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      }),
+      undefined,
+    );
+  }
+
+  /** Deletes `key` (`UNLINK` on the master); `true` if it existed. */
+  delete(key: string): Promise<boolean> {
+    return this.#backend
+      .write((master) => {
+        cork(master);
+        return master.unlink(key);
+      })
+      .then(isPositive, this.#backend.falseOnError);
+  }
+
+  /** Deletes `keys` with one `UNLINK` on the master; `true` if any existed. */
+  deleteMany(keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return Promise.resolve(false);
+    return this.#backend
+      .write((master) => {
+        cork(master);
+        return master.unlink(keys);
+      })
+      .then(isPositive, this.#backend.falseOnError);
+  }
+
+  /**
+   * Deletes every key of this namespace (`namespace:*`) with `SCAN` + `UNLINK` in batches on the
+   * master; other namespaces' keys and unprefixed keys stay. With no namespace it fails with
+   * `INVALID_OPTION` unless `clearWithoutNamespace` is set, and then deletes every key of the
+   * database the same way. Never `FLUSHDB`.
+   */
+  clear(): Promise<void> {
+    const namespace = this.namespace;
+    if (!namespace && !this.#backend.settings.clearWithoutNamespace) {
+      return this.#backend.fail(noNamespaceError('clear()'), undefined);
+    }
+    const pattern = namespace ? `${escapeGlob(namespace)}:*` : '*';
+    return this.#backend.guard(
+      this.#backend.deleteMatching(pattern).then(() => undefined),
+      undefined,
+    );
+  }
+
+  /**
+   * Every `[key, storedString]` of `namespace` (all keys with none): keys from `SCAN` on the
+   * master, values with one `MGET` per batch on a replica. Keys are as Keyv stored them
+   * (`namespace:key`); Keyv's own `iterator()` strips the prefix and drops expired entries.
+   */
+  async *iterator(namespace?: string): AsyncGenerator<[string, string], void> {
+    const pattern = namespace ? `${escapeGlob(namespace)}:*` : '*';
+    try {
+      for await (const keys of this.#backend.scan(pattern)) {
+        const values = await this.#backend.read((node) => node.mget(keys));
+        for (const [i, key] of keys.entries()) {
+          const value = values[i];
+          // A key deleted or expired since the SCAN, or not yet on this replica.
+          if (value !== null && value !== undefined) yield [key, value];
+        }
+      }
+    } catch (error) {
+      await this.#backend.fail(error as Error, undefined);
+    }
+  }
+
+  /**
+   * Closes the core client if the store created it (from a location or options). A client you
+   * passed in stays open: NestJS calls this on `app.close()` for every cache store, and a client
+   * shared with other code must survive that.
+   */
+  disconnect(): Promise<void> {
+    return this.#backend.close();
+  }
+
+  /**
+   * Reads asked for in the same tick (many concurrent requests, a burst of `wrap`s) leave together
+   * as one `MGET` to one replica instead of one command each: one command for Redis to run and
+   * one reply to parse. They are sent at the end of the tick (`process.nextTick`), which costs a
+   * lone read nothing measurable; a lone `get` is a plain `GET`.
+   */
+  #batched<T>(keys: string[], one: boolean): Promise<T> {
+    let batch = this.#batch;
+    if (
+      batch === undefined ||
+      (batch.keys.length > 0 && batch.keys.length + keys.length > MAX_BATCH_KEYS)
+    ) {
+      const fresh: ReadBatch = { keys: [], waiters: [] };
+      this.#batch = batch = fresh;
+      process.nextTick(() => this.#flush(fresh));
+    }
+    const open = batch;
+    return new Promise<T>((resolve, reject) => {
+      const from = open.keys.length;
+      for (const key of keys) open.keys.push(key);
+      open.waiters.push({ from, to: open.keys.length, one, resolve: resolve as never, reject });
+    });
+  }
+
+  #flush(batch: ReadBatch): void {
+    if (this.#batch === batch) this.#batch = undefined;
+    const { keys, waiters } = batch;
+    const sent =
+      keys.length === 1
+        ? this.#backend.read((node) => node.get(keys[0] as string)).then((value) => [value])
+        : this.#backend.read((node) => node.mget(keys));
+    sent.then(
+      (values) => {
+        for (const w of waiters) {
+          w.resolve(
+            (w.one
+              ? orUndefined(values[w.from])
+              : values.slice(w.from, w.to).map(orUndefined)) as never,
+          );
+        }
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
+  }
+
+  #emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+function toTrue(): true {
+  return true;
+}
+
+function isPositive(n: number): boolean {
+  return n > 0;
+}
+
+function orUndefined(value: string | null | undefined): string | undefined {
+  return value ?? undefined;
+}
+
+function encode(value: unknown): string | Buffer {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  return JSON.stringify(value) ?? 'null';
+}

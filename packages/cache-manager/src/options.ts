@@ -1,0 +1,294 @@
+import {
+  OPTION_NAMES,
+  READ_FROM_VALUES,
+  type ReadFrom,
+  type SentinelClientOptions,
+  SentinelConfigError,
+} from '@sentinelkit/core';
+
+/** Options shared by {@link SentinelKeyvStore} and {@link SentinelLegacyStore}. */
+export interface StoreOptions {
+  /**
+   * Make operations reject with the error instead of emitting it. By default a failed operation
+   * emits `'error'` (on the store, and so on its Keyv instance) and answers like an empty cache: a
+   * miss, `false`, nothing deleted. With `true` it rejects and emits nothing itself (Keyv emits
+   * errors of writes on its own); `createKeyv` sets Keyv's `throwOnErrors` to the same value so
+   * that failed reads reject too.
+   * @default false
+   */
+  throwOnErrors?: boolean;
+  /**
+   * Let `clear()` (`reset()` on the legacy store) run when the store has no namespace. It then
+   * deletes every key of the database, with `SCAN` + `UNLINK` on the master (never `FLUSHDB`).
+   * Without it, such a `clear()` fails with an `INVALID_OPTION` error naming this option.
+   * @default false
+   */
+  clearWithoutNamespace?: boolean;
+  /**
+   * `COUNT` hint of each `SCAN` step of `clear()` and of the iterator: about this many keys are
+   * looked at, and at most that many deleted with one `UNLINK`, per round trip.
+   * @default 1000
+   */
+  scanCount?: number;
+  /**
+   * Where reads (`get`, `getMany`, `has`, `hasMany`, `ttl`) go. `'master'` gives read-your-writes;
+   * `'replica-only'` never reads the master.
+   * @default the client's `readFrom` (`'replica'`: a random healthy replica, the master when none)
+   */
+  readFrom?: ReadFrom;
+  /**
+   * Replicas that must acknowledge each write (`WAIT`) before it resolves. A value equal to the
+   * number of replicas gives read-your-writes on replicas, at one more round trip per write.
+   * @default the client's `waitReplicas` (0: do not wait)
+   */
+  waitReplicas?: number;
+  /**
+   * Options of the core client the store creates when it is given a location (string or options
+   * object), on top of that location: `password`, `commandTimeout`, `failoverTimeout`, …. Not
+   * allowed with a `SentinelClient`: configure that client instead.
+   * @default {}
+   */
+  clientOptions?: Partial<SentinelClientOptions>;
+}
+
+/** Options of {@link SentinelLegacyStore}, the cache-manager 5 store. */
+export interface LegacyStoreOptions extends StoreOptions {
+  /**
+   * Prefix of every key, followed by `:`. `reset()` deletes only keys with this prefix. `''` for
+   * no prefix (then `reset()` needs `clearWithoutNamespace`).
+   * @default 'cache'
+   */
+  namespace?: string;
+  /**
+   * Milliseconds a value lives when `set`/`mset` get no TTL; `0` for no expiry.
+   * @default 0
+   */
+  ttl?: number;
+  /**
+   * Values this returns `false` for are not stored: `set` fails with an `INVALID_OPTION` error
+   * naming `isCacheable` (emitted, or thrown with `throwOnErrors`).
+   * @default (value) => value !== undefined
+   */
+  isCacheable?: (value: unknown) => boolean;
+}
+
+/** Options of {@link createKeyv}: the store's options and the Keyv instance's. */
+export interface CreateKeyvOptions extends StoreOptions {
+  /**
+   * Keyv namespace: keys are stored as `namespace:key`, and `clear()` deletes only those. `''`
+   * for none (then `clear()` needs `clearWithoutNamespace`).
+   * @default 'keyv' (Keyv's own default)
+   */
+  namespace?: string;
+  /**
+   * Default time to live of Keyv entries, in milliseconds; `0` or none for no expiry.
+   * @default undefined (no expiry)
+   */
+  ttl?: number;
+}
+
+/** {@link StoreOptions} after validation, with defaults resolved. */
+export interface ResolvedStoreOptions {
+  readonly throwOnErrors: boolean;
+  readonly clearWithoutNamespace: boolean;
+  readonly scanCount: number;
+  readonly readFrom: ReadFrom | undefined;
+  readonly waitReplicas: number | undefined;
+  readonly clientOptions: Partial<SentinelClientOptions> | undefined;
+}
+
+/** {@link LegacyStoreOptions} after validation, with defaults resolved. */
+export interface ResolvedLegacyStoreOptions extends ResolvedStoreOptions {
+  readonly namespace: string;
+  readonly ttl: number;
+  readonly isCacheable: (value: unknown) => boolean;
+}
+
+/** Defaults of the store options, in one place. */
+export const DEFAULT_STORE_OPTIONS = Object.freeze({
+  throwOnErrors: false,
+  clearWithoutNamespace: false,
+  scanCount: 1000,
+  legacyNamespace: 'cache',
+  legacyTtl: 0,
+});
+
+/** Options every store takes. */
+export const STORE_OPTION_NAMES = Object.freeze([
+  'throwOnErrors',
+  'clearWithoutNamespace',
+  'scanCount',
+  'readFrom',
+  'waitReplicas',
+  'clientOptions',
+] as const);
+/** Options of the legacy store. */
+export const LEGACY_OPTION_NAMES = Object.freeze([
+  ...STORE_OPTION_NAMES,
+  'namespace',
+  'ttl',
+  'isCacheable',
+] as const);
+// Keyv options createKeyv does not take: a Keyv made by hand around the store takes them.
+const KEYV_ONLY_OPTIONS: readonly string[] = [
+  'serialize',
+  'deserialize',
+  'compression',
+  'useKeyPrefix',
+  'emitErrors',
+  'stats',
+  'store',
+];
+/** Options of createKeyv. */
+export const KEYV_OPTION_NAMES = Object.freeze([
+  ...STORE_OPTION_NAMES,
+  'namespace',
+  'ttl',
+] as const);
+
+/** Validates the options of {@link SentinelKeyvStore}; throws `INVALID_OPTION` naming the option. */
+export function resolveStoreOptions(
+  options: StoreOptions | undefined,
+  clientGiven: boolean,
+): ResolvedStoreOptions {
+  const o = record(options);
+  checkKnown(o, STORE_OPTION_NAMES);
+  return common(o, clientGiven);
+}
+
+/** Validates the options of {@link SentinelLegacyStore}. */
+export function resolveLegacyStoreOptions(
+  options: LegacyStoreOptions | undefined,
+  clientGiven: boolean,
+): ResolvedLegacyStoreOptions {
+  const o = record(options);
+  checkKnown(o, LEGACY_OPTION_NAMES);
+  const isCacheable = o.isCacheable ?? defaultIsCacheable;
+  if (typeof isCacheable !== 'function') {
+    invalid('isCacheable', 'a function (value) => boolean', isCacheable);
+  }
+  return Object.freeze({
+    ...common(o, clientGiven),
+    namespace: namespace(o.namespace ?? DEFAULT_STORE_OPTIONS.legacyNamespace),
+    ttl: ttl(o.ttl ?? DEFAULT_STORE_OPTIONS.legacyTtl),
+    isCacheable: isCacheable as (value: unknown) => boolean,
+  });
+}
+
+/** Validates the options of {@link createKeyv}: the store's, plus Keyv's `namespace` and `ttl`. */
+export function resolveCreateKeyvOptions(
+  options: CreateKeyvOptions | undefined,
+  clientGiven: boolean,
+): { store: ResolvedStoreOptions; namespace: string | undefined; ttl: number | undefined } {
+  const o = record(options);
+  checkKnown(o, KEYV_OPTION_NAMES);
+  return {
+    store: common(o, clientGiven),
+    namespace: o.namespace === undefined ? undefined : namespace(o.namespace),
+    ttl: o.ttl === undefined ? undefined : ttl(o.ttl),
+  };
+}
+
+function defaultIsCacheable(value: unknown): boolean {
+  return value !== undefined;
+}
+
+function common(o: Record<string, unknown>, clientGiven: boolean): ResolvedStoreOptions {
+  if (o.clientOptions !== undefined) {
+    if (clientGiven) {
+      throw new SentinelConfigError({
+        option: 'clientOptions',
+        expected: 'no clientOptions when a SentinelClient is given',
+        received: 'an object',
+        hint: 'Configure that client when you create it, or pass a location instead of a client',
+      });
+    }
+    if (typeof o.clientOptions !== 'object' || o.clientOptions === null) {
+      invalid('clientOptions', 'an options object of @sentinelkit/core', o.clientOptions);
+    }
+  }
+  return Object.freeze({
+    throwOnErrors: flag('throwOnErrors', o.throwOnErrors ?? DEFAULT_STORE_OPTIONS.throwOnErrors),
+    clearWithoutNamespace: flag(
+      'clearWithoutNamespace',
+      o.clearWithoutNamespace ?? DEFAULT_STORE_OPTIONS.clearWithoutNamespace,
+    ),
+    scanCount: integer('scanCount', o.scanCount ?? DEFAULT_STORE_OPTIONS.scanCount, 1, 1_000_000),
+    readFrom: o.readFrom === undefined ? undefined : readFrom(o.readFrom),
+    waitReplicas:
+      o.waitReplicas === undefined ? undefined : integer('waitReplicas', o.waitReplicas, 0, 1000),
+    clientOptions: o.clientOptions as Partial<SentinelClientOptions> | undefined,
+  });
+}
+
+function record(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    invalid('options', 'an options object', options);
+  }
+  return options as Record<string, unknown>;
+}
+
+function checkKnown(o: Record<string, unknown>, names: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (names.includes(key)) continue;
+    const near = names.find((name) => name.toLowerCase() === key.toLowerCase());
+    const hint = (OPTION_NAMES as readonly string[]).includes(key)
+      ? `"${key}" is an option of the core client: put it in clientOptions, or set it on the SentinelClient you pass`
+      : KEYV_ONLY_OPTIONS.includes(key)
+        ? `"${key}" is a Keyv option: create the Keyv yourself with new Keyv({ store, ${key} })`
+        : near === undefined
+          ? undefined
+          : `Did you mean "${near}"?`;
+    throw new SentinelConfigError({
+      option: key,
+      expected: `one of the options ${names.join(', ')}`,
+      received: 'an unknown option',
+      ...(hint === undefined ? {} : { hint }),
+    });
+  }
+}
+
+function flag(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') invalid(option, 'true or false', value);
+  return value;
+}
+
+function integer(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalid(option, `an integer ${min}-${max}`, value);
+  }
+  return value;
+}
+
+function ttl(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    invalid('ttl', 'a number of milliseconds, 0 or more (0: no expiry)', value);
+  }
+  return value;
+}
+
+function namespace(value: unknown): string {
+  if (typeof value !== 'string') invalid('namespace', "a string ('' for none)", value);
+  return value;
+}
+
+function readFrom(value: unknown): ReadFrom {
+  if (!(READ_FROM_VALUES as readonly unknown[]).includes(value)) {
+    invalid('readFrom', READ_FROM_VALUES.map((v) => `'${v}'`).join(', '), value);
+  }
+  return value as ReadFrom;
+}
+
+function invalid(option: string, expected: string, value: unknown): never {
+  throw new SentinelConfigError({ option, expected, received: describe(value) });
+}
+
+// Scalars are shown, objects only named: an option object may hold a password.
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined || typeof value !== 'object') {
+    return typeof value === 'function' ? 'a function' : String(value);
+  }
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

@@ -1,0 +1,71 @@
+// The official Keyv compliance suite (@keyv/test-suite 2.x, the line for Keyv 5), run against a
+// real Sentinel deployment: 1 master, 2 replicas, 3 sentinels.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
+import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import Keyv from 'keyv';
+import * as vitest from 'vitest';
+import { SentinelKeyvStore } from '../src/index.js';
+import { untilReplicaCount } from './helpers.js';
+
+const { afterAll, beforeAll, describe, expect, it } = vitest;
+
+// The suite's BigInt test serializes with json-bigint, a CommonJS module that requires
+// bignumber.js. When vitest.config.ts hands the `import` condition to Node (as `--conditions`), that
+// require() resolves bignumber.js to its ESM build and gets a namespace object instead of the
+// constructor ("Right-hand side of 'instanceof' is not callable"). Then point that one require at
+// bignumber.js's CommonJS build; nothing of the store is involved, and with a config that leaves
+// `import` out of the SSR conditions this does nothing.
+{
+  const require = createRequire(import.meta.url);
+  const fromJsonBigint = createRequire(
+    createRequire(require.resolve('@keyv/test-suite')).resolve('json-bigint'),
+  );
+  const resolved = fromJsonBigint.resolve('bignumber.js');
+  if (resolved.endsWith('.mjs')) {
+    const commonJs = join(dirname(resolved), 'bignumber.js');
+    fromJsonBigint(commonJs);
+    require.cache[resolved] = require.cache[commonJs];
+  }
+}
+// Imported only now: it loads json-bigint as it loads.
+const { default: keyvTestSuite, keyvIteratorTests } = await import('@keyv/test-suite');
+
+describe('@keyv/test-suite on a Sentinel deployment', () => {
+  let topology: SentinelTopology;
+  let client: SentinelClient;
+  const errors: Error[] = [];
+
+  beforeAll(async () => {
+    topology = await startSentinelTopology();
+    client = createSentinelClient(topology.location);
+    await client.connect();
+    await untilReplicaCount(client, 2);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await topology?.stop();
+  });
+
+  // The suite builds a new Keyv (which sets the store's namespace) for each call of `store()`, so
+  // each call gets a store of its own, all sharing one core client. Reads go to replicas; the suite
+  // reads right after it writes, so every write waits until both replicas have it (WAIT 2):
+  // without that a read may reach a replica a fraction of a millisecond before the write does.
+  const store = () => {
+    const s = new SentinelKeyvStore(client, { waitReplicas: 2 });
+    s.on('error', (error) => errors.push(error));
+    return s;
+  };
+
+  keyvTestSuite(vitest, Keyv, store);
+  keyvIteratorTests(vitest, Keyv, store);
+
+  it('served the suite from replicas and reported no store error', () => {
+    const reads = Object.values(client.stats().replicaReads);
+    expect(reads).toHaveLength(2);
+    for (const count of reads) expect(count).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+// Direct access to the nodes of a topology (not through the store under test), and waits on the
+// client's real state. Built on the helpers of the core's own tests.
+import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
+import { onNode } from '../../core/test/helpers/topology.js';
+
+export {
+  commandCount,
+  nextTopologyEvent,
+  onNode,
+  resetStats,
+  untilReplicaCount,
+} from '../../core/test/helpers/topology.js';
+
+/** One command on whichever node is master now. */
+export async function onMaster(
+  topology: SentinelTopology,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  return onNode(topology, await topology.currentMaster(), ...command);
+}
+
+/** `calls` and `rejected_calls` (e.g. `READONLY` on a replica) of `command` on `node`. */
+export async function commandStats(
+  topology: SentinelTopology,
+  node: TopologyNode,
+  command: string,
+): Promise<{ calls: number; rejected: number }> {
+  const info = String(await onNode(topology, node, 'INFO', 'commandstats'));
+  const line = new RegExp(`^cmdstat_${command.toLowerCase()}:(.*)$`, 'm').exec(info)?.[1] ?? '';
+  const field = (name: string) => Number(new RegExp(`(?:^|,)${name}=(\\d+)`).exec(line)?.[1] ?? 0);
+  return { calls: field('calls'), rejected: field('rejected_calls') };
+}
+
+/** Every key of the master matching `pattern`, sorted (SCAN, on the node directly). */
+export async function keysOnMaster(topology: SentinelTopology, pattern = '*'): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = (await onMaster(topology, 'SCAN', cursor, 'MATCH', pattern)) as [
+      string,
+      string[],
+    ];
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return [...new Set(keys)].sort();
+}
