@@ -10,7 +10,6 @@
  * Knobs (environment): BENCH_ROUNDS (40), BENCH_SLICE_MS (100), BENCH_WARMUP_MS (1000),
  * BENCH_DOCS=0 to leave the docs alone.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { type Cache, createCache } from 'cache-manager';
+import { envInt, markdownTable, median, quantile, reflow, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:cache-manager';
 const DOCS_PATH = fileURLToPath(new URL('../docs/cache-manager.md', import.meta.url));
@@ -57,16 +57,6 @@ interface Result {
   base: number[];
   kit: number[];
   ratios: number[];
-}
-
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
 }
 
 /** Runs `inFlight` loops of `op` back to back for `ms`; completed operations per second. */
@@ -131,26 +121,10 @@ async function round(result: Result, mirror: boolean): Promise<number> {
   return kitOps / baseOps;
 }
 
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] ?? Number.NaN;
-  const high = sorted[Math.ceil(at)] ?? Number.NaN;
-  return low + (high - low) * (at - Math.floor(at));
-}
-
-const median = (values: readonly number[]) => quantile(values, 0.5);
 const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtRatio = (n: number) => n.toFixed(2);
 
 /** A markdown table, padded the way `biome format` pads one. */
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (s: string) => [...s].length;
-  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 function table(results: readonly Result[]): string {
   return markdownTable(
@@ -217,40 +191,6 @@ function buildCases(kit: Cache, kitOnMaster: Cache, base: Cache): Case[] {
 }
 
 /** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
-function reflow(markdown: string, width = 100): string {
-  return markdown
-    .split('\n\n')
-    .map((block) => {
-      if (/^(\||-|`{3}|<!--)/.test(block)) return block;
-      const lines: string[] = [];
-      let line = '';
-      // Never break between '≥' and its number.
-      for (const word of block.split(/(?<!≥)\s+/)) {
-        if (line !== '' && line.length + 1 + word.length > width) {
-          lines.push(line);
-          line = word;
-        } else {
-          line = line === '' ? word : `${line} ${word}`;
-        }
-      }
-      return [...lines, line].join('\n');
-    })
-    .join('\n\n');
-}
-
-async function updateDocs(body: string): Promise<void> {
-  const generated = `${START_MARKER}\n<!-- Written by bench/cache-manager.ts: rerun \`${COMMAND}\` rather than edit. -->\n\n${body}\n\n${END_MARKER}`;
-  const text = await readFile(DOCS_PATH, 'utf8');
-  const start = text.indexOf(START_MARKER);
-  const end = text.indexOf(END_MARKER);
-  if (start === -1 || end < start) {
-    throw new Error(`${DOCS_PATH} has no ${START_MARKER} … ${END_MARKER} section`);
-  }
-  await writeFile(
-    DOCS_PATH,
-    text.slice(0, start) + generated + text.slice(end + END_MARKER.length),
-  );
-}
 
 async function main(): Promise<void> {
   const load = () =>
@@ -335,7 +275,15 @@ async function main(): Promise<void> {
     );
     console.log(`\n${body}\n`);
     if (WRITE_DOCS) {
-      await updateDocs(body);
+      await writeDocsSection({
+        path: DOCS_PATH,
+        startMarker: START_MARKER,
+        endMarker: END_MARKER,
+        script: 'bench/cache-manager.ts',
+        command: COMMAND,
+        heading: 'Benchmark',
+        body: body,
+      });
       console.log(`wrote ${DOCS_PATH}`);
     }
   } finally {

@@ -9,7 +9,6 @@
  * Knobs (environment): BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS, BENCH_ONLY,
  * BENCH_DOCS; see the options table at the end of docs/benchmarks.md.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { Redis, type RedisOptions } from 'ioredis';
+import {
+  envInt,
+  loadAverage,
+  markdownTable,
+  median,
+  quantile,
+  reflow,
+  writeDocsSection,
+} from './lib/report.js';
 
 const COMMAND = 'pnpm bench:core';
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -98,16 +106,6 @@ interface Result {
   rawCpu: number[];
 }
 
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 function caseList(text: string | undefined): CaseId[] | undefined {
   if (text === undefined || text === '') return undefined;
   const ids = text.split(',').map((s) => s.trim());
@@ -145,15 +143,6 @@ async function measure(op: Op, inFlight: number, ms: number): Promise<Slice> {
 }
 
 /** Linear-interpolated quantile `q` (0–1) of `values`. */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] ?? Number.NaN;
-  const high = sorted[Math.ceil(at)] ?? Number.NaN;
-  return low + (high - low) * (at - Math.floor(at));
-}
-
-const median = (values: readonly number[]) => quantile(values, 0.5);
 
 async function waitForReplicas(client: SentinelClient, count: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -365,13 +354,6 @@ function summarize(result: Result) {
 }
 
 /** A markdown table, padded the way `biome format` pads one. */
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (s: string) => [...s].length;
-  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 function table(results: readonly Result[]): string {
   return markdownTable(
@@ -454,26 +436,6 @@ function verdict(results: readonly Result[]): string {
 }
 
 /** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
-function reflow(markdown: string, width = 100): string {
-  return markdown
-    .split('\n\n')
-    .map((block) => {
-      if (/^(\||-|`{3}|<!--)/.test(block)) return block;
-      const lines: string[] = [];
-      let line = '';
-      // Never break between '≥' and its number.
-      for (const word of block.split(/(?<!≥)\s+/)) {
-        if (line !== '' && line.length + 1 + word.length > width) {
-          lines.push(line);
-          line = word;
-        } else {
-          line = line === '' ? word : `${line} ${word}`;
-        }
-      }
-      return [...lines, line].join('\n');
-    })
-    .join('\n\n');
-}
 
 function section(
   results: readonly Result[],
@@ -510,30 +472,6 @@ ${verdict(results)}
 What the wrapper costs by itself, measured in the same run: CPU time per call of \`read()\` and \`write()\` around a callback that returns an already settled promise, against calling that callback directly (best of 15 repetitions of 100,000 calls, 50 at a time). "Share" is the added time as a part of the CPU time raw ioredis spent per command in the 50-in-flight rows above (GET on the replicas, GET on the master, SET), so it bounds what the wrapper can take from throughput.
 
 ${costTable(costs)}`);
-}
-
-async function updateDocs(body: string): Promise<void> {
-  const generated = `${START_MARKER}\n<!-- Written by bench/core-throughput.ts: rerun \`${COMMAND}\` rather than edit. -->\n\n${body}\n\n${END_MARKER}`;
-  let text: string;
-  try {
-    text = await readFile(DOCS_PATH, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const start = text.indexOf(START_MARKER);
-  const end = text.indexOf(END_MARKER);
-  const next =
-    start !== -1 && end > start
-      ? text.slice(0, start) + generated + text.slice(end + END_MARKER.length)
-      : `${text.trimEnd()}\n\n## Core throughput\n\n${generated}\n`;
-  await writeFile(DOCS_PATH, next);
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((n) => n.toFixed(2))
-    .join(' / ');
 }
 
 async function redisVersion(redis: Redis): Promise<string> {
@@ -608,7 +546,15 @@ async function main(): Promise<void> {
     const costs = await wrapperCosts(client, results);
     console.log(`\n${table(results)}\n\n${costTable(costs)}\n`);
     if (WRITE_DOCS && !ONLY) {
-      await updateDocs(section(results, costs, machine, new Date().toISOString().slice(0, 10)));
+      await writeDocsSection({
+        path: DOCS_PATH,
+        startMarker: START_MARKER,
+        endMarker: END_MARKER,
+        script: 'bench/core-throughput.ts',
+        command: COMMAND,
+        heading: 'Core throughput',
+        body: section(results, costs, machine, new Date().toISOString().slice(0, 10)),
+      });
       console.log(`wrote ${DOCS_PATH}`);
     }
   } finally {

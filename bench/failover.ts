@@ -11,7 +11,7 @@
  * Knobs (environment): BENCH_RUNS, BENCH_FAULTS, BENCH_CLIENTS, BENCH_DOCS,
  * BENCH_TRACE; see the options table in the failover section of docs/benchmarks.md.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +23,7 @@ import {
   type TopologyNode,
 } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
+import { envInt, loadAverage, markdownTable, median, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:failover';
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -77,16 +78,6 @@ const GOAL_WORST_MS = 250;
 /** Epoch milliseconds, sub-millisecond precision: the clock of the topology's `SwitchEvent.at`. */
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
 
 function idList<T extends string>(name: string, all: readonly T[]): T[] {
   const text = process.env[name];
@@ -538,15 +529,7 @@ async function runWithRetry(
 // ----------------------------------------------------------------- figures
 
 /** Linear-interpolated quantile `q` (0–1) of `values`. */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] ?? Number.NaN;
-  const high = sorted[Math.ceil(at)] ?? Number.NaN;
-  return low + (high - low) * (at - Math.floor(at));
-}
 
-const median = (values: readonly number[]) => quantile(values, 0.5);
 const fmtMs = (n: number) => (Math.round(n) || 0).toLocaleString('en-US');
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -578,13 +561,6 @@ function fmtSpread(values: readonly (number | undefined)[]): string {
 }
 
 /** A markdown table, padded the way `biome format` pads one. */
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (s: string) => [...s].length;
-  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 const byClient = (results: readonly RunResult[], fault: Fault, client: ClientId) =>
   results.filter((r) => r.fault === fault && r.client === client);
@@ -894,30 +870,6 @@ Environment variables read by \`bench/failover.ts\`:
 ${optionsTable()}`);
 }
 
-async function updateDocs(body: string): Promise<void> {
-  const generated = `${START_MARKER}\n<!-- Written by bench/failover.ts: rerun \`${COMMAND}\` rather than edit. -->\n\n${body}\n\n${END_MARKER}`;
-  let text: string;
-  try {
-    text = await readFile(DOCS_PATH, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const start = text.indexOf(START_MARKER);
-  const end = text.indexOf(END_MARKER);
-  const next =
-    start !== -1 && end > start
-      ? text.slice(0, start) + generated + text.slice(end + END_MARKER.length)
-      : `${text.trimEnd()}\n\n## Failover\n\n${generated}\n`;
-  await writeFile(DOCS_PATH, next);
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((n) => n.toFixed(2))
-    .join(' / ');
-}
-
 async function redisServerVersion(): Promise<string> {
   const topology = await startSentinelTopology({ backend: 'process' });
   const master = await topology.currentMaster();
@@ -983,7 +935,15 @@ async function main(): Promise<void> {
     console.log(`wrote ${TRACE_PATH}`);
   }
   if (WRITE_DOCS) {
-    await updateDocs(body);
+    await writeDocsSection({
+      path: DOCS_PATH,
+      startMarker: START_MARKER,
+      endMarker: END_MARKER,
+      script: 'bench/failover.ts',
+      command: COMMAND,
+      heading: 'Failover',
+      body: body,
+    });
     console.log(`wrote ${DOCS_PATH}`);
   }
 }
