@@ -418,6 +418,65 @@ export class SentinelTopology {
     return this.stopping;
   }
 
+  /**
+   * Runs one command directly on `node` (a data node or a sentinel) with the
+   * topology's credentials, over a connection of its own: for setting up and
+   * asserting in tests, never through the client under test. Bounded by 2 s,
+   * so a frozen node fails it with "Command timed out".
+   */
+  async command(
+    node: TopologyNode,
+    ...command: [string, ...(string | number | Buffer)[]]
+  ): Promise<unknown> {
+    this.assertRunning();
+    const { username, password } = this.settings.dataAuth;
+    const auth =
+      node.kind === 'sentinel'
+        ? { password: this.settings.sentinelPassword }
+        : { username, password };
+    const redis = new Redis({
+      host: node.host,
+      port: node.port,
+      ...(auth.username !== undefined && { username: auth.username }),
+      ...(auth.password !== undefined && { password: auth.password }),
+      lazyConnect: true,
+      // A bare connection (no HELLO, no CLIENT SETINFO, no ready check): the
+      // command itself meets the node.
+      protocol: 2,
+      disableClientInfo: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+      commandTimeout: 2000,
+    });
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      return await redis.call(...command);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /**
+   * How many times `command` ran on `node` since it started or since
+   * {@link resetCommandStats}, from `INFO commandstats`: to assert where a
+   * client sent its reads and writes.
+   */
+  async commandCalls(node: TopologyNode, command: string): Promise<number> {
+    const info = String(await this.command(node, 'INFO', 'commandstats'));
+    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
+    return match ? Number(match[1]) : 0;
+  }
+
+  /** Resets `INFO commandstats` on every running data node. */
+  async resetCommandStats(): Promise<void> {
+    for (const node of this.dataNodes) {
+      if (node._state === 'running') await this.command(node, 'CONFIG', 'RESETSTAT');
+    }
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

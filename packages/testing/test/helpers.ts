@@ -2,14 +2,13 @@ import { Redis } from 'ioredis';
 import type { SentinelTopology, TopologyNode } from '../src/index.js';
 import { isPortFree } from '../src/ports.js';
 
-/** Runs one command on a data node directly, with the topology's credentials. */
+/** Runs one command on a node directly, with the topology's credentials. */
 export function onNode(
   topology: SentinelTopology,
   node: TopologyNode,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
-  const { username, password } = topology.connectionOptions;
-  return onPort(node.port, { username, password }, ...command);
+  return topology.command(node, ...command);
 }
 
 /** Runs one command on 127.0.0.1:`port` as the given user (none: the default user). */

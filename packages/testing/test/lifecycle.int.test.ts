@@ -46,6 +46,15 @@ describe('credentials', () => {
         /WRONGPASS|invalid password/i,
       );
       expect(await onPort(sentinel.port, { password: 'sentinel-secret' }, 'PING')).toBe('PONG');
+
+      // Direct access for assertions, with the right credentials for each kind of node.
+      await topology.resetCommandStats();
+      expect(await topology.command(master, 'SET', 'direct', '1')).toBe('OK');
+      expect(await topology.commandCalls(master, 'set')).toBe(1);
+      expect(await topology.commandCalls(master, 'get')).toBe(0);
+      expect(
+        await topology.command(sentinel, 'SENTINEL', 'get-master-addr-by-name', 'mymaster'),
+      ).toEqual(['127.0.0.1', String(master.port)]);
     } finally {
       await topology.stop();
     }

@@ -1,52 +1,27 @@
 import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
-import { Redis } from 'ioredis';
 import type { SentinelClient, TopologyEvent } from '../../src/index.js';
 
-/** Runs one command on a data node directly (not through the client under test). */
-export async function onNode(
+/** Runs one command on a node directly (not through the client under test). */
+export function onNode(
   topology: SentinelTopology,
   node: TopologyNode,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
-  const { username, password } = topology.connectionOptions;
-  const redis = new Redis({
-    host: node.host,
-    port: node.port,
-    ...(username !== undefined && { username }),
-    ...(password !== undefined && { password }),
-    lazyConnect: true,
-    protocol: 2,
-    disableClientInfo: true,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    commandTimeout: 2000,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await redis.call(...command);
-  } finally {
-    redis.disconnect();
-  }
+  return topology.command(node, ...command);
 }
 
 /** How many times `command` ran on `node`, from `INFO commandstats`. */
-export async function commandCount(
+export function commandCount(
   topology: SentinelTopology,
   node: TopologyNode,
   command: string,
 ): Promise<number> {
-  const info = String(await onNode(topology, node, 'INFO', 'commandstats'));
-  const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
-  return match ? Number(match[1]) : 0;
+  return topology.commandCalls(node, command);
 }
 
 /** Resets `INFO commandstats` on every running data node. */
-export async function resetStats(topology: SentinelTopology): Promise<void> {
-  for (const node of topology.dataNodes) {
-    if (node.state === 'running') await onNode(topology, node, 'CONFIG', 'RESETSTAT');
-  }
+export function resetStats(topology: SentinelTopology): Promise<void> {
+  return topology.resetCommandStats();
 }
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
