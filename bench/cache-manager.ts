@@ -11,12 +11,12 @@
  * BENCH_DOCS=0 to leave the docs alone.
  */
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { type Cache, createCache } from 'cache-manager';
+import { alternate, measure, type Op } from './lib/measure.js';
 import { envInt, markdownTable, median, quantile, reflow, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:cache-manager';
@@ -43,8 +43,6 @@ const VALUE = {
 const MANY = Array.from({ length: 10 }, (_, i) => `many:${i}`);
 const TTL = 60_000;
 
-type Op = () => Promise<unknown>;
-
 interface Case {
   operation: string;
   inFlight: number;
@@ -59,45 +57,6 @@ interface Result {
   ratios: number[];
 }
 
-/** Runs `inFlight` loops of `op` back to back for `ms`; completed operations per second. */
-async function measure(op: Op, inFlight: number, ms: number): Promise<number> {
-  let done = 0;
-  const start = performance.now();
-  const end = start + ms;
-  const loop = async () => {
-    while (performance.now() < end) {
-      await op();
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  return done / ((performance.now() - start) / 1000);
-}
-
-/** Sends `a` and `b` one at a time in turns (a b, b a, …) for `ms`; each one's ops/s. */
-async function alternate(a: Op, b: Op, ms: number): Promise<[number, number]> {
-  let timeA = 0;
-  let timeB = 0;
-  let pairs = 0;
-  const end = performance.now() + ms;
-  const timed = async (op: Op) => {
-    const start = performance.now();
-    await op();
-    return performance.now() - start;
-  };
-  while (performance.now() < end) {
-    if (pairs % 2 === 0) {
-      timeA += await timed(a);
-      timeB += await timed(b);
-    } else {
-      timeB += await timed(b);
-      timeA += await timed(a);
-    }
-    pairs++;
-  }
-  return [pairs / (timeA / 1000), pairs / (timeB / 1000)];
-}
-
 /**
  * One round of 4 × {@link SLICE_MS}: with many in flight, slices of @keyv/redis, sentinelkit,
  * sentinelkit, @keyv/redis (mirrored when `mirror`); with one, request-by-request turns.
@@ -110,7 +69,7 @@ async function round(result: Result, mirror: boolean): Promise<number> {
     [baseOps, kitOps] = await alternate(base, kit, 4 * SLICE_MS);
   } else {
     for (const op of mirror ? [kit, base, base, kit] : [base, kit, kit, base]) {
-      const ops = (await measure(op, inFlight, SLICE_MS)) / 2;
+      const ops = (await measure(op, inFlight, SLICE_MS)).opsPerSecond / 2;
       if (op === base) baseOps += ops;
       else kitOps += ops;
     }

@@ -11,11 +11,11 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { Redis, type RedisOptions } from 'ioredis';
+import { alternate, measure, type Op } from './lib/measure.js';
 import {
   envInt,
   loadAverage,
@@ -84,8 +84,6 @@ const COMPARED_OPTIONS = [
   'tls',
 ] as const satisfies readonly (keyof RedisOptions)[];
 
-type Op = () => Promise<unknown>;
-
 interface Case {
   id: CaseId;
   operation: string;
@@ -115,31 +113,6 @@ function caseList(text: string | undefined): CaseId[] | undefined {
     }
   }
   return ids as CaseId[];
-}
-
-interface Slice {
-  /** Completed operations per second of wall-clock time. */
-  opsPerSecond: number;
-  /** This process's CPU time (user + system) per operation, in microseconds. */
-  cpuMicros: number;
-}
-
-/** Runs `inFlight` loops of `op` back to back for `ms`. */
-async function measure(op: Op, inFlight: number, ms: number): Promise<Slice> {
-  let done = 0;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const end = start + ms;
-  const loop = async () => {
-    while (performance.now() < end) {
-      await op();
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  const elapsed = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { opsPerSecond: done / (elapsed / 1000), cpuMicros: (used.user + used.system) / done };
 }
 
 /** Linear-interpolated quantile `q` (0–1) of `values`. */
@@ -247,30 +220,6 @@ async function round(result: Result, mirror: boolean): Promise<number> {
   result.kit.push(kitOps);
   result.ratios.push(kitOps / rawOps);
   return kitOps / rawOps;
-}
-
-/** Sends `a` and `b` one at a time in turns (a b, b a, …) for `ms`; returns each one's ops/s. */
-async function alternate(a: Op, b: Op, ms: number): Promise<[number, number]> {
-  let timeA = 0;
-  let timeB = 0;
-  let pairs = 0;
-  const end = performance.now() + ms;
-  const timed = async (op: Op) => {
-    const start = performance.now();
-    await op();
-    return performance.now() - start;
-  };
-  while (performance.now() < end) {
-    if (pairs % 2 === 0) {
-      timeA += await timed(a);
-      timeB += await timed(b);
-    } else {
-      timeB += await timed(b);
-      timeA += await timed(a);
-    }
-    pairs++;
-  }
-  return [pairs / (timeA / 1000), pairs / (timeB / 1000)];
 }
 
 interface WrapperCost {
