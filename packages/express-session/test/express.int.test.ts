@@ -104,7 +104,7 @@ describe('express-session with SentinelStore: two app processes, one Sentinel de
 
   it('login → redirect → read, and update → read, on the other process while a replica lags', async () => {
     const lagging = (await topology.replicas())[0]!;
-    const mend = await breakReplicationLink(lagging);
+    const mend = await breakReplicationLink(topology, lagging);
     try {
       const login = await request(appA).post('/login?user=ada');
       expect(login.status).toBe(302);
@@ -122,7 +122,7 @@ describe('express-session with SentinelStore: two app processes, one Sentinel de
         expect(me.body).toEqual({ user: 'ada', cart: ['apple'] });
       }
       // The lag was real: the replica never got the session.
-      expect(await onNode(lagging, 'GET', `sess:${sidOf(cookie)}`)).toBeNull();
+      expect(await onNode(topology, lagging, 'GET', `sess:${sidOf(cookie)}`)).toBeNull();
       const inRotation = clientB.topology().replicas.some((r) => r.address.port === lagging.port);
       if (inRotation) {
         // Reads that landed on it found no session (or no live heartbeat) and went to the master.

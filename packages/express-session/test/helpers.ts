@@ -1,43 +1,29 @@
 import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
 import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
 import type { SessionData } from 'express-session';
-import { Redis } from 'ioredis';
+import * as coreHelpers from '../../core/test/helpers/topology.js';
 
-/** Runs one command on a data node directly (not through the client under test). */
-export async function onNode(
+/** Runs one command on a node directly (not through the client under test). */
+export function onNode(
+  topology: SentinelTopology,
   node: TopologyNode,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
-  const redis = new Redis({
-    host: node.host,
-    port: node.port,
-    lazyConnect: true,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    commandTimeout: 2000,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await redis.call(...command);
-  } finally {
-    redis.disconnect();
-  }
+  return topology.command(node, ...command);
 }
 
 /** How many times `command` ran on `node`, from `INFO commandstats`. */
-export async function commandCount(node: TopologyNode, command: string): Promise<number> {
-  const info = String(await onNode(node, 'INFO', 'commandstats'));
-  const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
-  return match ? Number(match[1]) : 0;
+export function commandCount(
+  topology: SentinelTopology,
+  node: TopologyNode,
+  command: string,
+): Promise<number> {
+  return topology.commandCalls(node, command);
 }
 
 /** Resets `INFO commandstats` on every running data node. */
-export async function resetStats(topology: SentinelTopology): Promise<void> {
-  for (const node of topology.dataNodes) {
-    if (node.state === 'running') await onNode(node, 'CONFIG', 'RESETSTAT');
-  }
+export function resetStats(topology: SentinelTopology): Promise<void> {
+  return topology.resetCommandStats();
 }
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
@@ -46,29 +32,16 @@ export function nextTopologyEvent(
   match: (event: TopologyEvent) => boolean,
   timeoutMs = 20_000,
 ): Promise<TopologyEvent> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (event: TopologyEvent) => {
-      if (!match(event)) return;
-      clearTimeout(timer);
-      client.off('topology-change', onEvent);
-      resolve(event);
-    };
-    const timer = setTimeout(() => {
-      client.off('topology-change', onEvent);
-      reject(new Error(`no matching topology event within ${timeoutMs} ms; client: ${client}`));
-    }, timeoutMs);
-    client.on('topology-change', onEvent);
-  });
+  return coreHelpers.nextTopologyEvent(client, match, timeoutMs);
 }
 
 /** Resolves once the client's read rotation holds exactly `count` replicas. */
-export async function untilReplicaCount(
+export function untilReplicaCount(
   client: SentinelClient,
   count: number,
   timeoutMs = 30_000,
 ): Promise<void> {
-  if (client.topology().replicas.length === count) return;
-  await nextTopologyEvent(client, () => client.topology().replicas.length === count, timeoutMs);
+  return coreHelpers.untilReplicaCount(client, count, timeoutMs);
 }
 
 /**
@@ -95,17 +68,20 @@ export async function until(
  * cut, so it cannot reconnect. It does not acknowledge `WAIT`s and serves what it had. Returns
  * a function that mends the link.
  */
-export async function breakReplicationLink(node: TopologyNode): Promise<() => Promise<void>> {
-  await onNode(node, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
-  await onNode(node, 'CLIENT', 'KILL', 'TYPE', 'master');
+export async function breakReplicationLink(
+  topology: SentinelTopology,
+  node: TopologyNode,
+): Promise<() => Promise<void>> {
+  await onNode(topology, node, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await onNode(topology, node, 'CLIENT', 'KILL', 'TYPE', 'master');
   await until('the replica to report its link down', async () => {
-    const role = (await onNode(node, 'ROLE')) as unknown[];
+    const role = (await onNode(topology, node, 'ROLE')) as unknown[];
     return role[3] !== 'connected';
   });
   return async () => {
-    await onNode(node, 'CONFIG', 'SET', 'masterauth', '');
+    await onNode(topology, node, 'CONFIG', 'SET', 'masterauth', '');
     await until('the replica to report its link up', async () => {
-      const role = (await onNode(node, 'ROLE')) as unknown[];
+      const role = (await onNode(topology, node, 'ROLE')) as unknown[];
       return role[3] === 'connected';
     });
   };

@@ -44,12 +44,12 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
 
     const master = await topology.currentMaster();
     const replicas = await topology.replicas();
-    const served = await Promise.all(replicas.map((n) => commandCount(n, 'mget')));
+    const served = await Promise.all(replicas.map((n) => commandCount(topology, n, 'mget')));
     expect(served.reduce((a, b) => a + b, 0)).toBe(40);
     for (const count of served) expect(count).toBeGreaterThan(0);
-    expect(await commandCount(master, 'get')).toBe(0);
-    expect(await commandCount(master, 'mget')).toBe(0);
-    expect(await commandCount(master, 'wait')).toBeGreaterThan(0);
+    expect(await commandCount(topology, master, 'get')).toBe(0);
+    expect(await commandCount(topology, master, 'mget')).toBe(0);
+    expect(await commandCount(topology, master, 'wait')).toBeGreaterThan(0);
     expect(store.stats()).toMatchObject({ replicaReads: 40, masterReads: 0, shortfallWaits: 0 });
   });
 
@@ -58,11 +58,11 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     const id = sid();
     await store.set(id, sessionData({ v: 1 }));
     for (let i = 0; i < 20; i++) expect(await store.get(id)).toMatchObject({ v: 1 });
-    expect(await commandCount(await topology.currentMaster(), 'get')).toBe(20);
-    expect(await commandCount(await topology.currentMaster(), 'wait')).toBe(0);
+    expect(await commandCount(topology, await topology.currentMaster(), 'get')).toBe(20);
+    expect(await commandCount(topology, await topology.currentMaster(), 'wait')).toBe(0);
     for (const replica of await topology.replicas()) {
-      expect(await commandCount(replica, 'get')).toBe(0);
-      expect(await commandCount(replica, 'mget')).toBe(0);
+      expect(await commandCount(topology, replica, 'get')).toBe(0);
+      expect(await commandCount(topology, replica, 'mget')).toBe(0);
     }
   });
 
@@ -74,9 +74,9 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     expect(await store.all()).toHaveLength(12);
     await store.clear();
     expect(await store.length()).toBe(0);
-    expect(await commandCount(await topology.currentMaster(), 'scan')).toBeGreaterThan(4);
+    expect(await commandCount(topology, await topology.currentMaster(), 'scan')).toBeGreaterThan(4);
     for (const replica of await topology.replicas()) {
-      expect(await commandCount(replica, 'scan')).toBe(0);
+      expect(await commandCount(topology, replica, 'scan')).toBe(0);
     }
   });
 
@@ -99,20 +99,20 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     // The same request's get then touch, as express-session does: an hour left, an hour asked.
     await store.get(id);
     await store.touch(id, sessionData({}, 3_600_000));
-    expect(await commandCount(master, 'expire')).toBe(0);
+    expect(await commandCount(topology, master, 'expire')).toBe(0);
     expect(store.stats().skippedTouches).toBe(1);
     // Two hours asked: the expiry moves by an hour, more than touchAfter.
     await store.get(id);
     await store.touch(id, sessionData({}, 7_200_000));
-    expect(await commandCount(master, 'expire')).toBe(1);
-    const pttl = Number(await onNode(master, 'PTTL', `${store.prefix}${id}`));
+    expect(await commandCount(topology, master, 'expire')).toBe(1);
+    const pttl = Number(await onNode(topology, master, 'PTTL', `${store.prefix}${id}`));
     expect(pttl).toBeGreaterThan(7_000_000);
     // Off by default: every touch writes.
     const plain = new SentinelStore({ client, prefix: prefix() });
     await plain.set(id, sessionData({}, 3_600_000));
     await plain.get(id);
     await plain.touch(id, sessionData({}, 3_600_000));
-    expect(await commandCount(master, 'expire')).toBe(2);
+    expect(await commandCount(topology, master, 'expire')).toBe(2);
   });
 
   it('a replica without a live heartbeat serves nothing; the heartbeat comes back as stores are used', async () => {
@@ -121,10 +121,10 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     const id = sid();
     // set() renews the heartbeat; with maxReplicaLag 60 s this store renews it again in 15 s.
     await store.set(id, sessionData({ v: 1 }));
-    await onNode(await topology.currentMaster(), 'DEL', 'hb:idle');
+    await onNode(topology, await topology.currentMaster(), 'DEL', 'hb:idle');
     const replicas = await topology.replicas();
     await until('the heartbeat to be gone from both replicas', async () => {
-      const left = await Promise.all(replicas.map((r) => onNode(r, 'EXISTS', 'hb:idle')));
+      const left = await Promise.all(replicas.map((r) => onNode(topology, r, 'EXISTS', 'hb:idle')));
       return left.every((n) => Number(n) === 0);
     });
     expect(await store.get(id)).toMatchObject({ v: 1 });
@@ -133,7 +133,7 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     // Another store (another process) renews the heartbeat on its first use.
     await new SentinelStore(options).get(id);
     await until('the heartbeat on both replicas', async () => {
-      const held = await Promise.all(replicas.map((r) => onNode(r, 'EXISTS', 'hb:idle')));
+      const held = await Promise.all(replicas.map((r) => onNode(topology, r, 'EXISTS', 'hb:idle')));
       return held.every((n) => Number(n) === 1);
     });
     expect(await store.get(id)).toMatchObject({ v: 1 });
@@ -158,7 +158,7 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
       const id = sid();
       await writer.set(id, sessionData({ v: 1 }));
       const lagging = (await topology.replicas())[0]!;
-      const mend = await breakReplicationLink(lagging);
+      const mend = await breakReplicationLink(topology, lagging);
       try {
         const started = Date.now();
         await writer.set(id, sessionData({ v: 2 }));
@@ -168,9 +168,9 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
         expect(writer.stats().shortfallWaits).toBeGreaterThan(0);
         expect(took).toBeLessThan(1000 + 250 + 500);
         // It really lags: it still holds v1.
-        const onLagging = await onNode(lagging, 'GET', `${writer.prefix}${id}`);
+        const onLagging = await onNode(topology, lagging, 'GET', `${writer.prefix}${id}`);
         expect(JSON.parse(String(onLagging))).toMatchObject({ v: 1 });
-        expect(await onNode(lagging, 'EXISTS', 'sentinelkit:heartbeat')).toBe(0);
+        expect(await onNode(topology, lagging, 'EXISTS', 'sentinelkit:heartbeat')).toBe(0);
         for (let i = 0; i < 30; i++) expect(await reader.get(id)).toMatchObject({ v: 2 });
         expect(reader.stats().masterReads + reader.stats().replicaReads).toBe(30);
         // While the cut-off replica is in the reader's rotation, reads that land there find no
