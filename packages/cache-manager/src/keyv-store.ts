@@ -4,7 +4,6 @@ import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
   type ClientSource,
-  cork,
   escapeGlob,
   expiry,
   isSentinelClient,
@@ -175,7 +174,6 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     const px = expiry(ttl);
     return this.#backend
       .write((master) => {
-        cork(master);
         return px === undefined ? master.set(key, encoded) : master.set(key, encoded, 'PX', px);
       })
       .then(toTrue, this.#backend.falseOnError);
@@ -192,7 +190,6 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     }
     return this.#backend.guard(
       this.#backend.write(async (master) => {
-        cork(master);
         const pipeline = master.pipeline();
         for (const [key, value, px] of encoded) {
           if (px === undefined) pipeline.set(key, value);
@@ -208,7 +205,6 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   delete(key: string): Promise<boolean> {
     return this.#backend
       .write((master) => {
-        cork(master);
         return master.unlink(key);
       })
       .then(isPositive, this.#backend.falseOnError);
@@ -219,7 +215,6 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     if (keys.length === 0) return Promise.resolve(false);
     return this.#backend
       .write((master) => {
-        cork(master);
         return master.unlink(keys);
       })
       .then(isPositive, this.#backend.falseOnError);

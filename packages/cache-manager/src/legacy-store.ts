@@ -3,7 +3,6 @@ import { type SentinelClient, SentinelConfigError } from '@sentinelkit/core';
 import {
   Backend,
   type ClientSource,
-  cork,
   escapeGlob,
   expiry,
   isSentinelClient,
@@ -92,7 +91,6 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     return this.#backend.guard(
       this.#backend
         .write((master) => {
-          cork(master);
           return px === undefined ? master.set(stored, json) : master.set(stored, json, 'PX', px);
         })
         .then(() => undefined),
@@ -108,7 +106,6 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     const px = expiry(ttl ?? this.#ttl);
     return this.#backend.guard(
       this.#backend.write(async (master) => {
-        cork(master);
         const pipeline = master.pipeline();
         for (const [key, value] of entries) {
           const json = JSON.stringify(value);
@@ -139,7 +136,6 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     return this.#backend.guard(
       this.#backend
         .write((master) => {
-          cork(master);
           return master.unlink(stored);
         })
         .then(() => undefined),
@@ -154,7 +150,6 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     return this.#backend.guard(
       this.#backend
         .write((master) => {
-          cork(master);
           return master.unlink(stored);
         })
         .then(() => undefined),

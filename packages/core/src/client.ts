@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import {
+  type DataNodeOptions,
   dataNodeOptions,
   messageOf,
   openConnection,
@@ -8,6 +9,7 @@ import {
   secretsOf,
   withTimeout,
 } from './connections.js';
+import { DurableConnection, DurableWrites, WriteNotSentError } from './durable.js';
 import { SentinelKitError } from './errors.js';
 import type {
   FailoverTimings,
@@ -40,6 +42,7 @@ import { chooseReadTarget, commandKind } from './routing.js';
 import { isFailoverAbort, isFailoverStart, type SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
 import { SentinelWatch } from './sentinel-watch.js';
+import { corkUntilTickEnd } from './tick.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
 
 /** Lifecycle of a {@link SentinelClient}. */
@@ -126,25 +129,30 @@ class DataNode {
   reads = 0;
   writes = 0;
   readonly key: string;
-  // WAIT blocks the connection it runs on, and counts acknowledgements of that
-  // connection's last write; so durable writes get a connection of their own
-  // and never stall the shared one.
-  #durable: Promise<Redis> | undefined;
+  /** Writes followed by `WAIT`, on a connection of their own (see durable.ts). */
+  readonly durableWrites: DurableWrites;
+  #durable: Promise<DurableConnection> | undefined;
 
   constructor(
     readonly announced: NodeAddress,
     readonly address: NodeAddress,
     readonly redis: Redis,
+    options: DataNodeOptions,
+    open: (redis: Redis) => Promise<void>,
   ) {
     this.key = formatAddress(announced);
+    this.durableWrites = new DurableWrites(() => this.#durableConnection(options, open));
   }
 
   /** The connection for writes followed by `WAIT`, opened on first use (and again if it broke). */
-  async durable(open: (redis: Redis) => Promise<void>): Promise<Redis> {
+  async #durableConnection(
+    options: DataNodeOptions,
+    open: (redis: Redis) => Promise<void>,
+  ): Promise<DurableConnection> {
     const current = await this.#durable?.catch(() => undefined);
     if (current && current.status !== 'end') return current;
     this.#durable = (async () => {
-      const redis = this.redis.duplicate();
+      const redis = new DurableConnection(options);
       redis.on('error', () => {});
       await open(redis);
       // The node may have lost its role while this opened: do not leak it.
@@ -161,6 +169,7 @@ class DataNode {
   /** Closes at once: commands in flight fail now, and a frozen peer gets nothing more from us. */
   close(): void {
     closeNow(this.redis);
+    this.durableWrites.close();
     this.#durable?.then(closeNow, () => undefined);
   }
 }
@@ -399,13 +408,22 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const node = await this.#awaitMaster(startedAt);
     node.writes++;
     try {
-      if ((options?.waitReplicas ?? this.#options.waitReplicas) === 0) return await fn(node.redis);
-      const durable = await node.durable((redis) =>
-        openConnection(redis, node.address, this.#options.connectTimeout, this.#secrets),
+      const wanted = options?.waitReplicas ?? this.#options.waitReplicas;
+      if (wanted === 0) return await attempt(fn, node.redis);
+      // WAIT must end before the command timeout, or a slow acknowledgement
+      // would look like a lost master.
+      const timeout = Math.min(
+        options?.waitTimeout ?? this.#options.waitTimeout,
+        Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
       );
-      const result = await fn(durable);
-      await this.#waitForReplicas(durable, options);
-      return result;
+      const { value, acknowledged } = await node.durableWrites.run(fn, wanted, timeout);
+      if (acknowledged < wanted) {
+        throw new SentinelKitError(
+          'NOT_REPLICATED',
+          `the write ran on the master but only ${acknowledged} of ${wanted} replicas acknowledged it within ${timeout} ms`,
+        );
+      }
+      return value;
     } catch (error) {
       return this.#retryWrite(error, node, fn, options, startedAt, retriedReadonly);
     }
@@ -419,6 +437,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     startedAt: number,
     retriedReadonly: boolean,
   ): Promise<T> {
+    if (error instanceof WriteNotSentError) {
+      // The master was left before the write was sent: nothing ran, so it runs
+      // on the new master, idempotent or not.
+      return this.#runWrite(fn, options, startedAt, retriedReadonly);
+    }
     if (isReadonlyError(error)) {
       // The node was demoted and refused the write: nothing ran, so one retry
       // is safe for any command once we know the real master.
@@ -456,23 +479,6 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#runWrite(fn, options, startedAt, retriedReadonly);
   }
 
-  async #waitForReplicas(redis: Redis, options: WriteOptions | undefined): Promise<void> {
-    const wanted = options?.waitReplicas ?? this.#options.waitReplicas;
-    // WAIT must end before the command timeout, or a slow acknowledgement
-    // would look like a lost master.
-    const timeout = Math.min(
-      options?.waitTimeout ?? this.#options.waitTimeout,
-      Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
-    );
-    const acked = Number(await redis.wait(wanted, timeout));
-    if (acked < wanted) {
-      throw new SentinelKitError(
-        'NOT_REPLICATED',
-        `the write ran on the master but only ${acked} of ${wanted} replicas acknowledged it within ${timeout} ms`,
-      );
-    }
-  }
-
   // ----------------------------------------------------------------- reads
 
   async #retryRead<T>(
@@ -490,7 +496,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     );
     if (other) {
       other.reads++;
-      return fn(other.redis);
+      return attempt(fn, other.redis);
     }
     if ((options?.readFrom ?? this.#options.readFrom) === 'replica-only') {
       throw this.#noReplicaError();
@@ -580,9 +586,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #newNode(announced: NodeAddress): DataNode {
     const address = applyNatMap(announced, this.#options.natMap);
-    const redis = new Redis(dataNodeOptions(this.#options, address));
+    const options = dataNodeOptions(this.#options, address);
+    const redis = new Redis(options);
     redis.on('error', (error: Error) => this.#report(error));
-    return new DataNode(announced, address, redis);
+    return new DataNode(announced, address, redis, options, (durable) =>
+      openConnection(durable, address, this.#options.connectTimeout, this.#secrets),
+    );
   }
 
   /**
@@ -1059,7 +1068,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 }
 
 /** Runs `fn`, turning a synchronous throw into a rejection like any other failure. */
+/** Calls `fn` with `redis`, its commands corked until the end of the tick (see tick.ts). */
 function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> {
+  corkUntilTickEnd(redis);
   try {
     return fn(redis);
   } catch (error) {

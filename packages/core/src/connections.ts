@@ -12,11 +12,14 @@ import { formatAddress, type NodeAddress } from './types.js';
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i;
 
+/** Options of a data node connection: replies mapped as ioredis always did (RESP2). */
+export type DataNodeOptions = RedisOptions & { replyMapping?: 'legacy' };
+
 /** Options for a connection to a data node (master or replica). */
 export function dataNodeOptions(
   options: ResolvedSentinelClientOptions,
   address: NodeAddress,
-): RedisOptions {
+): DataNodeOptions {
   return {
     ...options.redisOptions,
     host: address.host,

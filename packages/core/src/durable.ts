@@ -1,0 +1,166 @@
+import { Redis } from 'ioredis';
+import { corkUntilTickEnd } from './tick.js';
+
+/**
+ * Writes that answer only once replicas acknowledged them (`waitReplicas`), done with few round
+ * trips and without stalling other work.
+ *
+ * `WAIT` blocks the connection it runs on (nothing sent after it runs until it returns), and
+ * counts acknowledgements of everything that connection wrote before it. So these writes get a
+ * connection of their own, and they are group-committed: the writes that arrive while a `WAIT`
+ * is in flight run together next, their commands followed by one `WAIT` in the same socket
+ * write. A write then costs one round trip to the master plus the replicas' acknowledgement,
+ * and concurrent writes share both.
+ */
+
+/** A write waiting for its round. */
+interface Entry {
+  fn: (redis: Redis) => Promise<unknown>;
+  wanted: number;
+  timeout: number;
+  resolve: (outcome: DurableOutcome<unknown>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What a durable write returns: the callback's value and how many replicas acknowledged. */
+export interface DurableOutcome<T> {
+  value: T;
+  acknowledged: number;
+}
+
+/** The write never reached Redis (its node left its role first): it may be run anywhere else. */
+export class WriteNotSentError extends Error {
+  override readonly name = 'WriteNotSentError';
+}
+
+/**
+ * An ioredis connection that tells the commands written from inside a callback's synchronous
+ * part from those written later (after an `await`, when they may belong to any callback), so
+ * a `WAIT` sent after the synchronous parts knows whether it covers everything.
+ */
+export class DurableConnection extends Redis {
+  #sent = 0;
+  #untrackedAt = 0;
+  #tracking = false;
+
+  override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
+    this.#sent++;
+    if (!this.#tracking) this.#untrackedAt = this.#sent;
+    return super.sendCommand(...args);
+  }
+
+  /** Calls `fn` with this connection; its commands sent before it returns are tracked. */
+  track<T>(fn: (redis: Redis) => Promise<T> | T): Promise<T> {
+    this.#tracking = true;
+    try {
+      return Promise.resolve(fn(this));
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      this.#tracking = false;
+    }
+  }
+
+  /** Sends `WAIT` now; resolves with its reply and the count of commands written up to it. */
+  waitFor(wanted: number, timeout: number): { at: number; acknowledged: Promise<number> } {
+    const acknowledged = this.track((redis) => redis.wait(wanted, timeout)).then(Number);
+    return { at: this.#sent, acknowledged };
+  }
+
+  /** Whether a command of unknown origin was written after the `sent`-th command. */
+  untrackedAfter(sent: number): boolean {
+    return this.#untrackedAt > sent;
+  }
+}
+
+/** The durable writes of one node: a queue, run in rounds of one `WAIT` each. */
+export class DurableWrites {
+  #queue: Entry[] = [];
+  #running = false;
+  #closed = false;
+
+  /** @param connection - The node's durable connection (opened, or reopened, on demand). */
+  constructor(private readonly connection: () => Promise<DurableConnection>) {}
+
+  /**
+   * Runs `fn` in the next round; resolves with its value and the replicas that acknowledged
+   * (at most `wanted`: `WAIT` returns as soon as that many did, or after `timeout` ms).
+   */
+  run<T>(
+    fn: (redis: Redis) => Promise<T>,
+    wanted: number,
+    timeout: number,
+  ): Promise<DurableOutcome<T>> {
+    if (this.#closed) return Promise.reject(new WriteNotSentError('the node left its role'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ fn, wanted, timeout, resolve: resolve as Entry['resolve'], reject });
+      if (!this.#running) {
+        this.#running = true;
+        // The writes of this tick join the first round.
+        process.nextTick(() => void this.#drain());
+      }
+    });
+  }
+
+  /** Fails the writes that have not been sent yet with {@link WriteNotSentError}. */
+  close(): void {
+    this.#closed = true;
+    const error = new WriteNotSentError('the node left its role before the write was sent');
+    for (const entry of this.#queue.splice(0)) entry.reject(error);
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) await this.#round(this.#takeRound());
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** The queued writes that share the first one's `WAIT` arguments. */
+  #takeRound(): Entry[] {
+    const [first] = this.#queue;
+    const round: Entry[] = [];
+    const rest: Entry[] = [];
+    for (const entry of this.#queue) {
+      const same = entry.wanted === first?.wanted && entry.timeout === first.timeout;
+      (same ? round : rest).push(entry);
+    }
+    this.#queue = rest;
+    return round;
+  }
+
+  async #round(round: Entry[]): Promise<void> {
+    let redis: DurableConnection;
+    try {
+      redis = await this.connection();
+    } catch (error) {
+      for (const entry of round) entry.reject(error);
+      return;
+    }
+    if (this.#closed) {
+      for (const entry of round) entry.reject(new WriteNotSentError('the node left its role'));
+      return;
+    }
+    const [first] = round;
+    if (first === undefined) return;
+    corkUntilTickEnd(redis);
+    const results = round.map((entry) => redis.track(entry.fn));
+    const wait = redis.waitFor(first.wanted, first.timeout);
+    round.forEach(async (entry, i) => {
+      try {
+        const value = await results[i];
+        // The callback wrote after the WAIT (after an await of its own): WAIT again.
+        const acknowledged = redis.untrackedAfter(wait.at)
+          ? await redis.waitFor(entry.wanted, entry.timeout).acknowledged
+          : await wait.acknowledged;
+        entry.resolve({ value, acknowledged });
+      } catch (error) {
+        entry.reject(error);
+      }
+    });
+    // The next round starts when this WAIT returns: Redis would not run its commands earlier
+    // (WAIT blocks the connection), and a callback that is slow to settle delays only itself.
+    await wait.acknowledged.catch(() => {});
+  }
+}
