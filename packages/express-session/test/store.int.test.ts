@@ -53,12 +53,29 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     expect(store.stats()).toMatchObject({ replicaReads: 40, masterReads: 0, shortfallWaits: 0 });
   });
 
+  it('the gets of one tick share one MGET, each answered with its own session', async () => {
+    const store = new SentinelStore({ client, prefix: prefix() });
+    const ids = Array.from({ length: 30 }, sid);
+    await Promise.all(ids.map((id) => store.set(id, sessionData({ id }))));
+    await topology.resetCommandStats();
+    const missing = sid();
+    const sessions = await Promise.all([...ids, missing].map((id) => store.get(id)));
+    expect(sessions.slice(0, -1).map((s) => (s as { id?: string } | null)?.id)).toEqual(ids);
+    expect(sessions.at(-1)).toBeNull();
+    const replicas = await topology.replicas();
+    const served = await Promise.all(replicas.map((n) => commandCount(topology, n, 'mget')));
+    // One MGET on one replica for all 31; the miss alone is read again from the master.
+    expect(served.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await commandCount(topology, await topology.currentMaster(), 'mget')).toBe(1);
+    expect(store.stats()).toMatchObject({ replicaReads: 30, rereads: { miss: 1, stale: 0 } });
+  });
+
   it("readFrom: 'master' reads from the master only and does not WAIT", async () => {
     const store = new SentinelStore({ client, prefix: prefix(), readFrom: 'master' });
     const id = sid();
     await store.set(id, sessionData({ v: 1 }));
     for (let i = 0; i < 20; i++) expect(await store.get(id)).toMatchObject({ v: 1 });
-    expect(await commandCount(topology, await topology.currentMaster(), 'get')).toBe(20);
+    expect(await commandCount(topology, await topology.currentMaster(), 'mget')).toBe(20);
     expect(await commandCount(topology, await topology.currentMaster(), 'wait')).toBe(0);
     for (const replica of await topology.replicas()) {
       expect(await commandCount(topology, replica, 'get')).toBe(0);
@@ -113,6 +130,70 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     await plain.get(id);
     await plain.touch(id, sessionData({}, 3_600_000));
     expect(await commandCount(topology, master, 'expire')).toBe(2);
+  });
+
+  it('the touches of one tick are one script call on the master, each key getting its own TTL', async () => {
+    const store = new SentinelStore({ client, prefix: prefix() });
+    const ids = Array.from({ length: 20 }, sid);
+    await Promise.all(ids.map((id) => store.set(id, sessionData({ id }))));
+    await resetStats(topology);
+    await Promise.all(ids.map((id, i) => store.touch(id, sessionData({}, (i + 1) * 3_600_000))));
+    const master = await topology.currentMaster();
+    expect(await commandCount(topology, master, 'eval')).toBe(1);
+    expect(await commandCount(topology, master, 'expire')).toBe(20); // run by the script
+    for (const [i, id] of ids.entries()) {
+      const ttl = Number(await onNode(topology, master, 'TTL', store.prefix + id));
+      expect(ttl).toBeGreaterThan((i + 1) * 3600 - 10);
+      expect(ttl).toBeLessThanOrEqual((i + 1) * 3600);
+    }
+    // A lone touch is a plain EXPIRE.
+    await resetStats(topology);
+    await store.touch(ids[0]!, sessionData({}, 60_000));
+    expect(await commandCount(topology, master, 'eval')).toBe(0);
+    expect(await commandCount(topology, master, 'expire')).toBe(1);
+  });
+
+  it('touches still work for an ACL user refused scripts: plain EXPIREs from then on', async () => {
+    const nodes = [await topology.currentMaster(), ...(await topology.replicas())];
+    for (const node of nodes) {
+      await onNode(
+        topology,
+        node,
+        'ACL',
+        'SETUSER',
+        'noscripts',
+        'on',
+        '>noscripts-pw',
+        '~*',
+        '&*',
+        '+@all',
+        '-@scripting',
+      );
+    }
+    const restricted = createSentinelClient(topology.location, {
+      username: 'noscripts',
+      password: 'noscripts-pw',
+    });
+    try {
+      await restricted.connect();
+      const store = new SentinelStore({ client: restricted, prefix: prefix() });
+      const ids = Array.from({ length: 5 }, sid);
+      await Promise.all(ids.map((id) => store.set(id, sessionData({ id }))));
+      for (let round = 0; round < 2; round++) {
+        await Promise.all(ids.map((id) => store.touch(id, sessionData({}, 7_200_000))));
+      }
+      const master = await topology.currentMaster();
+      for (const id of ids) {
+        expect(Number(await onNode(topology, master, 'TTL', store.prefix + id))).toBeGreaterThan(
+          7000,
+        );
+      }
+      // The first round's script was refused and replaced; the second round sent none.
+      expect(await commandCount(topology, master, 'expire')).toBe(10);
+    } finally {
+      await restricted.close();
+      for (const node of nodes) await onNode(topology, node, 'ACL', 'DELUSER', 'noscripts');
+    }
   });
 
   it('a replica without a live heartbeat serves nothing; the heartbeat comes back as stores are used', async () => {
