@@ -1,0 +1,271 @@
+/**
+ * Session store throughput: sentinelkit's `SentinelStore` against connect-redis 9 on node-redis,
+ * through express-session's Store API (`get`, `set`, `touch`), the same master, the same run.
+ * Rounds interleave the two sides so that load from other work on the machine hits both alike.
+ * Prints a markdown table and rewrites the `session-bench` section of docs/express-session.md.
+ *
+ *   pnpm bench:express-session
+ *
+ * Knobs (environment): BENCH_ROUNDS (30), BENCH_SLICE_MS (100), BENCH_WARMUP_MS (1000),
+ * BENCH_DOCS=0 to leave the docs alone.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createSentinelClient } from '@sentinelkit/core';
+import { SentinelStore } from '@sentinelkit/express-session';
+import { startSentinelTopology } from '@sentinelkit/testing';
+import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { alternate, measure, type Op } from './lib/measure.js';
+import {
+  envInt,
+  loadAverage,
+  markdownTable,
+  median,
+  quantile,
+  reflow,
+  writeDocsSection,
+} from './lib/report.js';
+
+const COMMAND = 'pnpm bench:express-session';
+const DOCS_PATH = fileURLToPath(new URL('../docs/express-session.md', import.meta.url));
+const START_MARKER = '<!-- session-bench:start -->';
+const END_MARKER = '<!-- session-bench:end -->';
+const GOAL = 1.0;
+
+const ROUNDS = envInt('BENCH_ROUNDS', 30);
+const SLICE_MS = envInt('BENCH_SLICE_MS', 100);
+const WARMUP_MS = envInt('BENCH_WARMUP_MS', 1000);
+const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
+const IN_FLIGHT = [1, 50] as const;
+const SESSIONS = 200;
+
+/** What the benchmark calls on both stores. */
+interface StoreLike {
+  get(sid: string): Promise<unknown>;
+  set(sid: string, session: SessionData): Promise<unknown>;
+  touch(sid: string, session: SessionData): Promise<unknown>;
+}
+
+/** A logged-in session of a realistic size (~400 bytes serialized). */
+const SESSION = {
+  cookie: {
+    originalMaxAge: 86_400_000,
+    expires: new Date(Date.now() + 86_400_000).toISOString(),
+    httpOnly: true,
+    path: '/',
+  },
+  user: { id: 42, name: 'Ada Lovelace', roles: ['admin', 'editor'] },
+  cart: Array.from({ length: 5 }, (_, i) => ({ sku: `sku-${i}`, qty: i + 1 })),
+  csrf: randomBytes(24).toString('base64url'),
+} as unknown as SessionData;
+
+interface Case {
+  operation: string;
+  inFlight: number;
+  base: Op;
+  kit: Op;
+  /** Not a store operation: shown for reference, not judged against the goal. */
+  reference?: boolean;
+}
+
+interface Result {
+  testCase: Case;
+  base: number[];
+  kit: number[];
+  ratios: number[];
+}
+
+/**
+ * One round of 4 × {@link SLICE_MS}: with many in flight, slices of connect-redis, sentinelkit,
+ * sentinelkit, connect-redis (mirrored when `mirror`); with one, request-by-request turns.
+ */
+async function round(result: Result, mirror: boolean): Promise<number> {
+  const { base, kit, inFlight } = result.testCase;
+  let baseOps = 0;
+  let kitOps = 0;
+  if (inFlight === 1) {
+    [baseOps, kitOps] = await alternate(base, kit, 4 * SLICE_MS);
+  } else {
+    for (const op of mirror ? [kit, base, base, kit] : [base, kit, kit, base]) {
+      const ops = (await measure(op, inFlight, SLICE_MS)).opsPerSecond / 2;
+      if (op === base) baseOps += ops;
+      else kitOps += ops;
+    }
+  }
+  result.base.push(baseOps);
+  result.kit.push(kitOps);
+  result.ratios.push(kitOps / baseOps);
+  return kitOps / baseOps;
+}
+
+const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRatio = (n: number) => n.toFixed(2);
+const meetsGoal = (r: Result) => r.testCase.reference === true || median(r.ratios) >= GOAL;
+
+function table(results: readonly Result[]): string {
+  return markdownTable(
+    [
+      'Operation',
+      'In flight',
+      'connect-redis (node-redis) ops/s',
+      'sentinelkit ops/s',
+      'Ratio (interquartile range)',
+    ],
+    results.map((r) => [
+      r.testCase.operation,
+      String(r.testCase.inFlight),
+      fmtOps(median(r.base)),
+      fmtOps(median(r.kit)),
+      `${fmtRatio(median(r.ratios))}${meetsGoal(r) ? '' : ' ✗'} (${fmtRatio(quantile(r.ratios, 0.25))}–${fmtRatio(quantile(r.ratios, 0.75))})`,
+    ]),
+  );
+}
+
+/** What the run says about the goal, in words, from the figures. */
+function verdict(results: readonly Result[]): string {
+  const below = results.filter((r) => !meetsGoal(r));
+  if (below.length === 0) return `Every store row meets the goal of ≥ ${GOAL.toFixed(1)}×.`;
+  return `Below the goal of ≥ ${GOAL.toFixed(1)}× (✗): ${below
+    .map((r) => `${r.testCase.operation}, ${r.testCase.inFlight} in flight`)
+    .join('; ')}.`;
+}
+
+function buildCases(
+  stores: { replica: StoreLike; master: StoreLike; base: StoreLike },
+  drivers: { ioredis: Redis; nodeRedis: ReturnType<typeof createClient> },
+): Case[] {
+  const ids = Array.from({ length: SESSIONS }, (_, i) => `bench-session-${i}`);
+  let next = 0;
+  const id = () => ids[next++ % SESSIONS] as string;
+  const ops = (store: StoreLike) => ({
+    get: () => store.get(id()),
+    set: () => store.set(id(), SESSION),
+    touch: () => store.touch(id(), SESSION),
+  });
+  const cases: Case[] = [];
+  for (const inFlight of IN_FLIGHT) {
+    cases.push({
+      operation: 'reference: raw ioredis `GET` against raw node-redis `GET`',
+      inFlight,
+      base: () => drivers.nodeRedis.get('bench:driver'),
+      kit: () => drivers.ioredis.get('bench:driver'),
+      reference: true,
+    });
+    for (const variant of ['replica', 'master'] as const) {
+      for (const operation of ['get', 'set', 'touch'] as const) {
+        cases.push({
+          operation:
+            variant === 'replica'
+              ? `\`${operation}\`, default (replicas, read-your-writes)`
+              : `\`${operation}\`, \`readFrom: 'master'\``,
+          inFlight,
+          base: ops(stores.base)[operation],
+          kit: ops(stores[variant])[operation],
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadAverage();
+  const cpuList = os.cpus();
+  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  console.log(
+    `express-session: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
+  );
+
+  // Local processes: containers would add their own networking to every command.
+  const topology = await startSentinelTopology({ backend: 'process' });
+  // The client as users get it: default options.
+  const client = createSentinelClient(topology.location);
+  const master = await topology.currentMaster();
+  // The drivers by themselves, for the reference rows: ioredis with the options the core uses
+  // for data nodes, node-redis as connect-redis gets it.
+  const ioredis = new Redis({
+    host: master.host,
+    port: master.port,
+    commandTimeout: 5000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  const nodeRedis = createClient({ url: `redis://${master.host}:${master.port}` });
+  nodeRedis.on('error', (error: unknown) => console.error(`node-redis: ${String(error)}`));
+  try {
+    await Promise.all([client.connect(), ioredis.connect(), nodeRedis.connect()]);
+    const deadline = Date.now() + 10_000;
+    while (client.topology().replicas.length < 2) {
+      if (Date.now() > deadline) throw new Error('the client did not find both replicas');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const stores = {
+      replica: new SentinelStore({ client, prefix: 'bench:kit:' }),
+      master: new SentinelStore({ client, prefix: 'bench:kitm:', readFrom: 'master' }),
+      base: new RedisStore({ client: nodeRedis, prefix: 'bench:cr:' }) as StoreLike,
+    };
+    const cases = buildCases(stores, { ioredis, nodeRedis });
+    // Every session exists before anything reads it, on every side.
+    for (let i = 0; i < SESSIONS; i++) {
+      for (const store of Object.values(stores)) await store.set(`bench-session-${i}`, SESSION);
+    }
+    await ioredis.set('bench:driver', JSON.stringify(SESSION));
+
+    console.log(`warm-up: ${WARMUP_MS} ms per variant`);
+    for (const c of cases) {
+      await measure(c.base, c.inFlight, WARMUP_MS);
+      await measure(c.kit, c.inFlight, WARMUP_MS);
+    }
+    const results: Result[] = cases.map((testCase) => ({
+      testCase,
+      base: [],
+      kit: [],
+      ratios: [],
+    }));
+    for (let i = 0; i < ROUNDS; i++) {
+      const ratios: string[] = [];
+      for (const result of results) ratios.push(fmtRatio(await round(result, i % 2 === 1)));
+      console.log(`round ${i + 1}/${ROUNDS}: ratios ${ratios.join(' ')}`);
+    }
+    const replicaStats = stores.replica.stats();
+    console.log(`default store: ${JSON.stringify(replicaStats)}`);
+
+    const info = String(await client.write((r) => r.info('server')));
+    const redis = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const seconds = ((ROUNDS * 4 * SLICE_MS) / 1000).toFixed(0);
+    const body = reflow(
+      [
+        `Goal: sentinelkit's session store at **≥ ${GOAL.toFixed(1)}× the throughput of connect-redis 9 on node-redis 5** through express-session's Store API (the same master, the same run). Reproduce with \`${COMMAND}\`.`,
+        `The script starts a topology (1 master, 2 replicas, 3 sentinels, \`redis-server\` processes on 127.0.0.1), then \`new SentinelStore({ client })\` with the client from \`createSentinelClient(topology.location)\` (and one with \`readFrom: 'master'\`) against \`new RedisStore({ client })\` with node-redis connected to the master, over ${SESSIONS} sessions of ~400 bytes of JSON. Each row runs with 1 and with 50 requests in flight, after ${WARMUP_MS} ms of warm-up per side, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row), rows taking turns round by round; with 50 in flight a round is four ${SLICE_MS} ms slices (connect-redis, sentinelkit, sentinelkit, connect-redis, mirrored the next round), with 1 the two take turns request by request. Ops/s are medians over rounds; the ratio is the median of sentinelkit/connect-redis within each round, with the interquartile range. The reference rows compare the two drivers alone (ioredis with the core's data-node options, without the core), for scale; they are not judged.`,
+        `Last run: ${new Date().toISOString().slice(0, 10)}; ${cpus}; Node ${process.versions.node}; redis-server ${redis}; load average ${loadBefore} before and ${loadAverage()} after (a shared machine).`,
+        table(results),
+        verdict(results),
+      ].join('\n\n'),
+    );
+    console.log(`\n${body}\n`);
+    if (WRITE_DOCS) {
+      await writeDocsSection({
+        path: DOCS_PATH,
+        startMarker: START_MARKER,
+        endMarker: END_MARKER,
+        script: 'bench/express-session.ts',
+        command: COMMAND,
+        heading: 'Benchmark',
+        body,
+      });
+      console.log(`wrote ${DOCS_PATH}`);
+    }
+  } finally {
+    await nodeRedis.quit().catch(() => undefined);
+    ioredis.disconnect();
+    await client.close();
+    await topology.stop();
+  }
+}
+
+await main();
