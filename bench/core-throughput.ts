@@ -412,7 +412,7 @@ The script starts its own topology (\`startSentinelTopology({ backend: 'process'
   own cost on the master path.
 - **\`write()\`**: both write to the master over one connection each.
 
-Raw ioredis writes each command to its socket on its own. The core corks its connections until the end of the tick (see [core](core.md)), so the commands that concurrent calls send in one tick leave in one write, as node-redis sends them: with 50 in flight that is why sentinelkit can be well above raw ioredis; with 1 in flight it changes nothing but a few hundred nanoseconds per call.
+Raw ioredis writes each command to its socket on its own. When several calls use a connection in the same tick, the core corks it until the end of the tick (see [core](core.md)), so their commands leave in one write, as node-redis sends them: with 50 in flight that is why sentinelkit can be well above raw ioredis. With 1 in flight there is nothing to batch, and a connection that saw a single call in its last tick is not corked.
 
 Last run: ${date}; ${machine.cpus}; Node ${machine.node}; redis-server ${machine.redis}; ioredis ${machine.ioredis}; ${machine.os}. Load average ${machine.loadBefore} before and ${machine.loadAfter} after: the machine is shared, and other work ran alongside.
 

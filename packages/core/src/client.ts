@@ -42,7 +42,7 @@ import { chooseReadTarget, commandKind } from './routing.js';
 import { isFailoverAbort, isFailoverStart, type SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
 import { SentinelWatch } from './sentinel-watch.js';
-import { corkUntilTickEnd } from './tick.js';
+import { batchCommands } from './tick.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
 
 /** Lifecycle of a {@link SentinelClient}. */
@@ -1068,9 +1068,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 }
 
 /** Runs `fn`, turning a synchronous throw into a rejection like any other failure. */
-/** Calls `fn` with `redis`, its commands corked until the end of the tick (see tick.ts). */
+/** Calls `fn` with `redis`, its commands batched with the others of this tick (see tick.ts). */
 function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> {
-  corkUntilTickEnd(redis);
+  batchCommands(redis);
   try {
     return fn(redis);
   } catch (error) {
