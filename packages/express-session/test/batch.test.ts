@@ -1,46 +1,61 @@
 import { describe, expect, it } from 'vitest';
 import { TickBatch } from '../src/batch.js';
 
+/** A batch that records what it sent, answering each key with itself upper-cased. */
+function recording(maxKeys?: number) {
+  const calls: string[][] = [];
+  const batch = new TickBatch(async (keys: string[]) => {
+    calls.push(keys);
+    return keys.map((k) => k.toUpperCase());
+  }, maxKeys);
+  return { batch, calls };
+}
+
 describe('TickBatch', () => {
-  it('sends the keys of one tick together and answers each with its own value', async () => {
-    const calls: string[][] = [];
-    const batch = new TickBatch(async (keys: string[]) => {
-      calls.push(keys);
-      return keys.map((k) => k.toUpperCase());
-    });
+  it('after a quiet tick the first key goes at once; the rest of the tick goes together', async () => {
+    const { batch, calls } = recording();
     const answers = await Promise.all(['a', 'b', 'c'].map((k) => batch.get(k)));
     expect(answers).toEqual(['A', 'B', 'C']);
-    expect(calls).toEqual([['a', 'b', 'c']]);
-    expect(await batch.get('d')).toBe('D');
-    expect(calls).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(calls).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('after a busy tick every key of the tick goes together', async () => {
+    const { batch, calls } = recording();
+    await Promise.all(['a', 'b'].map((k) => batch.get(k)));
+    calls.length = 0;
+    expect(await Promise.all(['c', 'd', 'e'].map((k) => batch.get(k)))).toEqual(['C', 'D', 'E']);
+    expect(calls).toEqual([['c', 'd', 'e']]);
+    // A lone key after a busy tick still waits for the tick's end, then the batch is quiet again.
+    expect(await batch.get('f')).toBe('F');
+    expect(await batch.get('g')).toBe('G');
+    expect(calls).toEqual([['c', 'd', 'e'], ['f'], ['g']]);
   });
 
   it('starts a new batch beyond maxKeys', async () => {
-    const calls: string[][] = [];
-    const batch = new TickBatch(async (keys: string[]) => {
-      calls.push(keys);
-      return keys;
-    }, 2);
-    expect(await Promise.all(['a', 'b', 'c'].map((k) => batch.get(k)))).toEqual(['a', 'b', 'c']);
-    expect(calls).toEqual([['a', 'b'], ['c']]);
+    const { batch, calls } = recording(2);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((k) => batch.get(k)))).toEqual([
+      'A',
+      'B',
+      'C',
+      'D',
+    ]);
+    expect(calls).toEqual([['a'], ['b', 'c'], ['d']]);
   });
 
   it('rejects every key of a batch that failed, sync or async, and goes on', async () => {
-    let mode: 'throw' | 'reject' | 'ok' = 'throw';
+    let fail = true;
     const batch = new TickBatch(async (keys: string[]) => {
-      if (mode === 'reject') throw new Error('rejected');
+      if (fail) throw new Error('rejected');
       return keys;
     });
-    const syncFailing = new TickBatch<string>((() => {
+    const throwing = new TickBatch<string>(() => {
       throw new Error('thrown');
-    }) as never);
-    await expect(Promise.all([syncFailing.get('a'), syncFailing.get('b')])).rejects.toThrow(
-      'thrown',
-    );
-    mode = 'reject';
-    const settled = await Promise.allSettled([batch.get('a'), batch.get('b')]);
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-    mode = 'ok';
-    expect(await batch.get('c')).toBe('c');
+    });
+    const thrown = await Promise.allSettled(['a', 'b', 'c'].map((k) => throwing.get(k)));
+    expect(thrown.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const rejected = await Promise.allSettled(['a', 'b', 'c'].map((k) => batch.get(k)));
+    expect(rejected.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    fail = false;
+    expect(await batch.get('d')).toBe('d');
   });
 });

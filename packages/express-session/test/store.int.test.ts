@@ -57,17 +57,24 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
     const store = new SentinelStore({ client, prefix: prefix() });
     const ids = Array.from({ length: 30 }, sid);
     await Promise.all(ids.map((id) => store.set(id, sessionData({ id }))));
-    await topology.resetCommandStats();
     const missing = sid();
-    const sessions = await Promise.all([...ids, missing].map((id) => store.get(id)));
-    expect(sessions.slice(0, -1).map((s) => (s as { id?: string } | null)?.id)).toEqual(ids);
-    expect(sessions.at(-1)).toBeNull();
-    const replicas = await topology.replicas();
-    const served = await Promise.all(replicas.map((n) => commandCount(topology, n, 'mget')));
-    // One MGET on one replica for all 31; the miss alone is read again from the master.
-    expect(served.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await commandCount(topology, await topology.currentMaster(), 'mget')).toBe(1);
-    expect(store.stats()).toMatchObject({ replicaReads: 30, rereads: { miss: 1, stale: 0 } });
+    const replicaMgets = async () => {
+      const replicas = await topology.replicas();
+      const served = await Promise.all(replicas.map((n) => commandCount(topology, n, 'mget')));
+      return served.reduce((a, b) => a + b, 0);
+    };
+    for (const round of [1, 2]) {
+      await resetStats(topology);
+      const sessions = await Promise.all([...ids, missing].map((id) => store.get(id)));
+      expect(sessions.slice(0, -1).map((s) => (s as { id?: string } | null)?.id)).toEqual(ids);
+      expect(sessions.at(-1)).toBeNull();
+      // The store's first tick of reads follows a quiet one: its first get goes at once, the
+      // other 30 wait for the end of the tick. From then on the whole tick is one MGET.
+      expect(await replicaMgets()).toBe(round === 1 ? 2 : 1);
+      // The miss alone is read again from the master.
+      expect(await commandCount(topology, await topology.currentMaster(), 'mget')).toBe(1);
+    }
+    expect(store.stats()).toMatchObject({ replicaReads: 60, rereads: { miss: 2, stale: 0 } });
   });
 
   it("readFrom: 'master' reads from the master only and does not WAIT", async () => {
