@@ -75,6 +75,10 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   readonly opts: SentinelKeyvStoreOpts;
   readonly #backend: Backend;
   #batch: ReadBatch | undefined;
+  /** Reads asked for in the current tick. */
+  #reads = 0;
+  /** The last tick had more than one read. */
+  #busy = false;
 
   /**
    * @param source - A location string, core options, or a `SentinelClient` to share (the store
@@ -271,25 +275,40 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /**
    * Reads asked for in the same tick (many concurrent requests, a burst of `wrap`s) leave together
    * as one `MGET` to one replica instead of one command each: one command for Redis to run and
-   * one reply to parse. They are sent at the end of the tick (`process.nextTick`), which costs a
-   * lone read nothing measurable; a lone `get` is a plain `GET`.
+   * one reply to parse. They are sent at the end of the tick (`process.nextTick`); a lone `get` is
+   * a plain `GET`. Waiting for the end of the tick costs a lone read a little, so it adapts, like
+   * the core's corking: after a tick with a single read, the first read of the next tick is sent
+   * at once and only the ones that follow it in that tick wait; after a tick with several, they
+   * all wait.
    */
   #batched<T>(keys: string[], one: boolean): Promise<T> {
+    let sendNow = false;
+    if (this.#reads++ === 0) {
+      process.nextTick(() => this.#endTick());
+      sendNow = !this.#busy;
+    }
     let batch = this.#batch;
     if (
       batch === undefined ||
       (batch.keys.length > 0 && batch.keys.length + keys.length > MAX_BATCH_KEYS)
     ) {
-      const fresh: ReadBatch = { keys: [], waiters: [] };
-      this.#batch = batch = fresh;
-      process.nextTick(() => this.#flush(fresh));
+      if (batch !== undefined) this.#flush(batch);
+      this.#batch = batch = { keys: [], waiters: [] };
     }
     const open = batch;
-    return new Promise<T>((resolve, reject) => {
+    const answer = new Promise<T>((resolve, reject) => {
       const from = open.keys.length;
       for (const key of keys) open.keys.push(key);
       open.waiters.push({ from, to: open.keys.length, one, resolve: resolve as never, reject });
     });
+    if (sendNow) this.#flush(open);
+    return answer;
+  }
+
+  #endTick(): void {
+    if (this.#batch !== undefined) this.#flush(this.#batch);
+    this.#busy = this.#reads > 1;
+    this.#reads = 0;
   }
 
   #flush(batch: ReadBatch): void {
