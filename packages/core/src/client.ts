@@ -440,6 +440,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     if (error instanceof WriteNotSentError) {
       // The master was left before the write was sent: nothing ran, so it runs
       // on the new master, idempotent or not.
+      this.#writeRetries++;
+      this.#countEpisode('retried');
       return this.#runWrite(fn, options, startedAt, retriedReadonly);
     }
     if (isReadonlyError(error)) {
