@@ -54,14 +54,15 @@ const VALUE = 'v'.repeat(64);
 /**
  * The ioredis options sentinelkit uses for a data node (`dataNodeOptions` in
  * packages/core/src/connections.ts, with the client's defaults resolved), so the
- * baseline pays for the same per-command work, `commandTimeout`'s timer included.
+ * baseline pays for the same per-command work. Neither arms ioredis' per-command
+ * `commandTimeout` timer: the core enforces its timeout by watching each
+ * connection's queue instead (packages/core/src/watchdog.ts).
  * {@link assertSameOptions} checks them against the core's live connections.
  */
 const RAW_OPTIONS = {
   protocol: 2,
   db: 0,
   connectTimeout: 2000,
-  commandTimeout: 5000,
   lazyConnect: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
@@ -401,7 +402,7 @@ Reproduce with:
 ${COMMAND}
 \`\`\`
 
-The script starts its own topology (\`startSentinelTopology({ backend: 'process' })\`: 1 master, 2 replicas, 3 sentinels, each a \`redis-server\` process on 127.0.0.1) and connects one sentinelkit client (\`createSentinelClient(topology.location)\`) and raw ioredis connections, one to the master and one to each replica, with the options the core uses for data nodes (RESP2, \`commandTimeout\` 5000 ms, no offline queue, no auto-pipelining; checked against the core's live connections at start). Every operation runs with 1 and with 50 requests in flight (that many concurrent loops, each awaiting one command at a time), after ${WARMUP_MS} ms of warm-up per variant, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row); the rows take turns round by round. With 50 in flight a round is four ${SLICE_MS} ms slices: raw, sentinelkit, sentinelkit, raw (the next round mirrored). With 1 in flight the two take turns request by request, each request timed. The ops/s columns are medians over rounds; the ratio is the median over rounds of sentinelkit/raw within the round, with the interquartile range in brackets. Slices are short and turns fine-grained because the machine is shared: other work swings throughput several-fold from one 100 ms window to the next.
+The script starts its own topology (\`startSentinelTopology({ backend: 'process' })\`: 1 master, 2 replicas, 3 sentinels, each a \`redis-server\` process on 127.0.0.1) and connects one sentinelkit client (\`createSentinelClient(topology.location)\`) and raw ioredis connections, one to the master and one to each replica, with the options the core uses for data nodes (RESP2, no offline queue, no auto-pipelining, no per-command timer: the core enforces \`commandTimeout\` by watching each connection's queue; checked against the core's live connections at start). Every operation runs with 1 and with 50 requests in flight (that many concurrent loops, each awaiting one command at a time), after ${WARMUP_MS} ms of warm-up per variant, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row); the rows take turns round by round. With 50 in flight a round is four ${SLICE_MS} ms slices: raw, sentinelkit, sentinelkit, raw (the next round mirrored). With 1 in flight the two take turns request by request, each request timed. The ops/s columns are medians over rounds; the ratio is the median over rounds of sentinelkit/raw within the round, with the interquartile range in brackets. Slices are short and turns fine-grained because the machine is shared: other work swings throughput several-fold from one 100 ms window to the next.
 
 - **\`read()\` on replicas; raw on the master**: sentinelkit sends each read to a random replica
   (two other \`redis-server\` processes, one connection each) while raw ioredis reads from the

@@ -190,7 +190,6 @@ async function main(): Promise<void> {
   const ioredis = new Redis({
     host: master.host,
     port: master.port,
-    commandTimeout: 5000,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     lazyConnect: true,

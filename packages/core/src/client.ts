@@ -44,6 +44,7 @@ import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import { batchCommands } from './tick.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
+import { type StopWatching, watchCommandTimeouts } from './watchdog.js';
 
 /** Lifecycle of a {@link SentinelClient}. */
 export type ClientStatus = 'idle' | 'connecting' | 'ready' | 'closed';
@@ -132,15 +133,20 @@ class DataNode {
   /** Writes followed by `WAIT`, on a connection of their own (see durable.ts). */
   readonly durableWrites: DurableWrites;
   #durable: Promise<DurableConnection> | undefined;
+  readonly #commandTimeout: number;
+  readonly #unwatch: StopWatching[] = [];
 
   constructor(
     readonly announced: NodeAddress,
     readonly address: NodeAddress,
     readonly redis: Redis,
     options: DataNodeOptions,
+    commandTimeout: number,
     open: (redis: Redis) => Promise<void>,
   ) {
     this.key = formatAddress(announced);
+    this.#commandTimeout = commandTimeout;
+    this.#unwatch.push(watchCommandTimeouts(redis, commandTimeout));
     this.durableWrites = new DurableWrites(() => this.#durableConnection(options, open));
   }
 
@@ -154,6 +160,7 @@ class DataNode {
     this.#durable = (async () => {
       const redis = new DurableConnection(options);
       redis.on('error', () => {});
+      this.#unwatch.push(watchCommandTimeouts(redis, this.#commandTimeout));
       await open(redis);
       // The node may have lost its role while this opened: do not leak it.
       if (this.redis.status === 'end') closeNow(redis);
@@ -169,6 +176,7 @@ class DataNode {
   /** Closes at once: commands in flight fail now, and a frozen peer gets nothing more from us. */
   close(): void {
     closeNow(this.redis);
+    for (const unwatch of this.#unwatch) unwatch();
     this.durableWrites.close();
     this.#durable?.then(closeNow, () => undefined);
   }
@@ -591,8 +599,13 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const options = dataNodeOptions(this.#options, address);
     const redis = new Redis(options);
     redis.on('error', (error: Error) => this.#report(error));
-    return new DataNode(announced, address, redis, options, (durable) =>
-      openConnection(durable, address, this.#options.connectTimeout, this.#secrets),
+    return new DataNode(
+      announced,
+      address,
+      redis,
+      options,
+      this.#options.commandTimeout,
+      (durable) => openConnection(durable, address, this.#options.connectTimeout, this.#secrets),
     );
   }
 

@@ -30,7 +30,8 @@ export function dataNodeOptions(
     ...(options.tls !== false && { tls: options.tls }),
     ...(options.keyPrefix !== '' && { keyPrefix: options.keyPrefix }),
     connectTimeout: options.connectTimeout,
-    commandTimeout: options.commandTimeout,
+    // No ioredis commandTimeout: it arms a timer per command; the client watches each
+    // connection's queue instead (watchdog.ts), with the same effect.
     // RESP2: the same replies from every Redis and Sentinel version.
     protocol: 2,
     lazyConnect: true,

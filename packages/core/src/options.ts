@@ -104,7 +104,9 @@ export interface SentinelClientOptions {
    */
   sentinelTimeout?: number;
   /**
-   * Milliseconds a command may wait for its reply.
+   * Milliseconds a command may wait for its reply; then it fails with `Command timed out`
+   * (checked a few times per timeout rather than with a timer per command, so up to a tenth
+   * later).
    * @default 5000
    */
   commandTimeout?: number;
