@@ -106,7 +106,13 @@ export class SentinelStore extends Store {
     );
     this.#touches = new TickBatch((touches) => this.#expire(touches));
     this.#masterReads = new TickBatch((keys) =>
-      this.#client.read((master) => master.mget(...keys), { readFrom: 'master' }),
+      this.#client.read(
+        (master) =>
+          keys.length === 1
+            ? master.get(keys[0] as string).then((value) => [value])
+            : master.mget(...keys),
+        { readFrom: 'master' },
+      ),
     );
     this.#onTopology = (event) => {
       if (event.type === 'MASTER_CHANGE' && !this.#connected) {
