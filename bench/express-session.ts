@@ -19,16 +19,8 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { alternate, measure, type Op } from './lib/measure.js';
-import {
-  envInt,
-  loadAverage,
-  markdownTable,
-  median,
-  quantile,
-  reflow,
-  writeDocsSection,
-} from './lib/report.js';
+import { type Case, compare, resultTable, verdict } from './lib/compare.js';
+import { envInt, loadAverage, reflow, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:express-session';
 const DOCS_PATH = fileURLToPath(new URL('../docs/express-session.md', import.meta.url));
@@ -62,82 +54,6 @@ const SESSION = {
   cart: Array.from({ length: 5 }, (_, i) => ({ sku: `sku-${i}`, qty: i + 1 })),
   csrf: randomBytes(24).toString('base64url'),
 } as unknown as SessionData;
-
-interface Case {
-  operation: string;
-  inFlight: number;
-  base: Op;
-  kit: Op;
-  /** Not a store operation: shown for reference, not judged against the goal. */
-  reference?: boolean;
-}
-
-interface Result {
-  testCase: Case;
-  base: number[];
-  kit: number[];
-  ratios: number[];
-}
-
-/**
- * One round of 4 × {@link SLICE_MS}: with many in flight, slices of connect-redis, sentinelkit,
- * sentinelkit, connect-redis (mirrored when `mirror`); with one, request-by-request turns.
- */
-async function round(result: Result, mirror: boolean): Promise<number> {
-  const { base, kit, inFlight } = result.testCase;
-  let baseOps = 0;
-  let kitOps = 0;
-  if (inFlight === 1) {
-    [baseOps, kitOps] = await alternate(base, kit, 4 * SLICE_MS);
-  } else {
-    for (const op of mirror ? [kit, base, base, kit] : [base, kit, kit, base]) {
-      const ops = (await measure(op, inFlight, SLICE_MS)).opsPerSecond / 2;
-      if (op === base) baseOps += ops;
-      else kitOps += ops;
-    }
-  }
-  result.base.push(baseOps);
-  result.kit.push(kitOps);
-  result.ratios.push(kitOps / baseOps);
-  return kitOps / baseOps;
-}
-
-const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtRatio = (n: number) => n.toFixed(2);
-/** The median ratio; with three decimals where two would round a miss up to the goal. */
-function fmtMedianRatio(r: Result): string {
-  const ratio = median(r.ratios);
-  return !meetsGoal(r) && Number(ratio.toFixed(2)) >= GOAL ? ratio.toFixed(3) : fmtRatio(ratio);
-}
-const meetsGoal = (r: Result) => r.testCase.reference === true || median(r.ratios) >= GOAL;
-
-function table(results: readonly Result[]): string {
-  return markdownTable(
-    [
-      'Operation',
-      'In flight',
-      'connect-redis (node-redis) ops/s',
-      'sentinelkit ops/s',
-      'Ratio (interquartile range)',
-    ],
-    results.map((r) => [
-      r.testCase.operation,
-      String(r.testCase.inFlight),
-      fmtOps(median(r.base)),
-      fmtOps(median(r.kit)),
-      `${fmtMedianRatio(r)}${meetsGoal(r) ? '' : ' ✗'} (${fmtRatio(quantile(r.ratios, 0.25))}–${fmtRatio(quantile(r.ratios, 0.75))})`,
-    ]),
-  );
-}
-
-/** What the run says about the goal, in words, from the figures. */
-function verdict(results: readonly Result[]): string {
-  const below = results.filter((r) => !meetsGoal(r));
-  if (below.length === 0) return `Every store row meets the goal of ≥ ${GOAL.toFixed(1)}×.`;
-  return `Below the goal of ≥ ${GOAL.toFixed(1)}× (✗): ${below
-    .map((r) => `${r.testCase.operation}, ${r.testCase.inFlight} in flight`)
-    .join('; ')}.`;
-}
 
 function buildCases(
   stores: { replica: StoreLike; master: StoreLike; base: StoreLike },
@@ -220,22 +136,12 @@ async function main(): Promise<void> {
     }
     await ioredis.set('bench:driver', JSON.stringify(SESSION));
 
-    console.log(`warm-up: ${WARMUP_MS} ms per variant`);
-    for (const c of cases) {
-      await measure(c.base, c.inFlight, WARMUP_MS);
-      await measure(c.kit, c.inFlight, WARMUP_MS);
-    }
-    const results: Result[] = cases.map((testCase) => ({
-      testCase,
-      base: [],
-      kit: [],
-      ratios: [],
-    }));
-    for (let i = 0; i < ROUNDS; i++) {
-      const ratios: string[] = [];
-      for (const result of results) ratios.push(fmtRatio(await round(result, i % 2 === 1)));
-      console.log(`round ${i + 1}/${ROUNDS}: ratios ${ratios.join(' ')}`);
-    }
+    const results = await compare(cases, {
+      rounds: ROUNDS,
+      sliceMs: SLICE_MS,
+      warmupMs: WARMUP_MS,
+      name: 'express-session',
+    });
     const replicaStats = stores.replica.stats();
     console.log(`default store: ${JSON.stringify(replicaStats)}`);
 
@@ -247,8 +153,12 @@ async function main(): Promise<void> {
         `Goal: sentinelkit's session store at **≥ ${GOAL.toFixed(1)}× the throughput of connect-redis 9 on node-redis 5** through express-session's Store API (the same master, the same run). Reproduce with \`${COMMAND}\`.`,
         `The script starts a topology (1 master, 2 replicas, 3 sentinels, \`redis-server\` processes on 127.0.0.1), then \`new SentinelStore({ client })\` with the client from \`createSentinelClient(topology.location)\` (and one with \`readFrom: 'master'\`) against \`new RedisStore({ client })\` with node-redis connected to the master, over ${SESSIONS} sessions of ~400 bytes of JSON. Each row runs with 1 and with 50 requests in flight, after ${WARMUP_MS} ms of warm-up per side, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row), rows taking turns round by round; with 50 in flight a round is four ${SLICE_MS} ms slices (connect-redis, sentinelkit, sentinelkit, connect-redis, mirrored the next round), with 1 the two take turns request by request. Ops/s are medians over rounds; the ratio is the median of sentinelkit/connect-redis within each round, with the interquartile range. The reference rows compare the two drivers alone (ioredis with the core's data-node options, without the core), for scale; they are not judged.`,
         `Last run: ${new Date().toISOString().slice(0, 10)}; ${cpus}; Node ${process.versions.node}; redis-server ${redis}; load average ${loadBefore} before and ${loadAverage()} after (a shared machine).`,
-        table(results),
-        verdict(results),
+        resultTable(
+          results,
+          { base: 'connect-redis (node-redis) ops/s', kit: 'sentinelkit ops/s' },
+          GOAL,
+        ),
+        verdict(results, GOAL),
       ].join('\n\n'),
     );
     console.log(`\n${body}\n`);
