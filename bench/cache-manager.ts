@@ -16,9 +16,8 @@ import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { type Cache, createCache } from 'cache-manager';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { type Case, compare, resultTable, verdict } from './lib/compare.js';
+import { type RawDrivers, rawDrivers, referenceGet } from './lib/drivers.js';
 import { envInt, reflow, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:cache-manager';
@@ -45,23 +44,12 @@ const VALUE = {
 const MANY = Array.from({ length: 10 }, (_, i) => `many:${i}`);
 const TTL = 60_000;
 
-function buildCases(
-  kit: Cache,
-  kitOnMaster: Cache,
-  base: Cache,
-  drivers: { ioredis: Redis; nodeRedis: ReturnType<typeof createClient> },
-): Case[] {
+function buildCases(kit: Cache, kitOnMaster: Cache, base: Cache, drivers: RawDrivers): Case[] {
   const cases: Case[] = [];
   const text = JSON.stringify(VALUE);
   for (const inFlight of IN_FLIGHT) {
     cases.push(
-      {
-        operation: 'reference: raw ioredis `GET` against raw node-redis `GET`',
-        inFlight,
-        base: () => drivers.nodeRedis.get('bench:driver'),
-        kit: () => drivers.ioredis.get('bench:driver'),
-        reference: true,
-      },
+      referenceGet(drivers, inFlight, 'bench:driver'),
       {
         operation: 'reference: raw ioredis `SET … PX` against raw node-redis `SET … PX`',
         inFlight,
@@ -123,23 +111,13 @@ async function main(): Promise<void> {
   for (const keyv of [kitKeyv, baseKeyv]) {
     keyv.on('error', (error: unknown) => console.error(`store error: ${String(error)}`));
   }
-  // The drivers by themselves, for the reference rows: ioredis with the options the core uses
-  // for data nodes, node-redis as @keyv/redis gets it.
-  const ioredis = new Redis({
-    host: master.host,
-    port: master.port,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  });
-  const nodeRedis = createClient({ url: `redis://${master.host}:${master.port}` });
-  nodeRedis.on('error', (error: unknown) => console.error(`node-redis: ${String(error)}`));
+  const drivers = rawDrivers(master);
   const kit = createCache({ stores: [kitKeyv] });
   const kitOnMaster = createCache({ stores: [kitMasterKeyv] });
   const base = createCache({ stores: [baseKeyv] });
   try {
-    await Promise.all([kitStore.connect(), ioredis.connect(), nodeRedis.connect()]);
-    await ioredis.set('bench:driver', JSON.stringify(VALUE));
+    await Promise.all([kitStore.connect(), drivers.connect()]);
+    await drivers.ioredis.set('bench:driver', JSON.stringify(VALUE));
     const deadline = Date.now() + 10_000;
     while (kitStore.client.topology().replicas.length < 2) {
       if (Date.now() > deadline) throw new Error('the client did not find both replicas');
@@ -159,7 +137,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const cases = buildCases(kit, kitOnMaster, base, { ioredis, nodeRedis });
+    const cases = buildCases(kit, kitOnMaster, base, drivers);
     const results = await compare(cases, {
       rounds: ROUNDS,
       sliceMs: SLICE_MS,
@@ -197,8 +175,7 @@ async function main(): Promise<void> {
       console.log(`wrote ${DOCS_PATH}`);
     }
   } finally {
-    await Promise.allSettled([kit.disconnect(), base.disconnect(), nodeRedis.quit()]);
-    ioredis.disconnect();
+    await Promise.allSettled([kit.disconnect(), base.disconnect(), drivers.close()]);
     await topology.stop();
   }
 }

@@ -17,9 +17,8 @@ import { SentinelStore } from '@sentinelkit/express-session';
 import { startSentinelTopology } from '@sentinelkit/testing';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { type Case, compare, resultTable, verdict } from './lib/compare.js';
+import { type RawDrivers, rawDrivers, referenceGet } from './lib/drivers.js';
 import { envInt, loadAverage, reflow, writeDocsSection } from './lib/report.js';
 
 const COMMAND = 'pnpm bench:express-session';
@@ -57,7 +56,7 @@ const SESSION = {
 
 function buildCases(
   stores: { replica: StoreLike; master: StoreLike; base: StoreLike },
-  drivers: { ioredis: Redis; nodeRedis: ReturnType<typeof createClient> },
+  drivers: RawDrivers,
 ): Case[] {
   const ids = Array.from({ length: SESSIONS }, (_, i) => `bench-session-${i}`);
   let next = 0;
@@ -69,13 +68,7 @@ function buildCases(
   });
   const cases: Case[] = [];
   for (const inFlight of IN_FLIGHT) {
-    cases.push({
-      operation: 'reference: raw ioredis `GET` against raw node-redis `GET`',
-      inFlight,
-      base: () => drivers.nodeRedis.get('bench:driver'),
-      kit: () => drivers.ioredis.get('bench:driver'),
-      reference: true,
-    });
+    cases.push(referenceGet(drivers, inFlight, 'bench:driver'));
     for (const variant of ['replica', 'master'] as const) {
       for (const operation of ['get', 'set', 'touch'] as const) {
         cases.push({
@@ -106,19 +99,9 @@ async function main(): Promise<void> {
   // The client as users get it: default options.
   const client = createSentinelClient(topology.location);
   const master = await topology.currentMaster();
-  // The drivers by themselves, for the reference rows: ioredis with the options the core uses
-  // for data nodes, node-redis as connect-redis gets it.
-  const ioredis = new Redis({
-    host: master.host,
-    port: master.port,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  });
-  const nodeRedis = createClient({ url: `redis://${master.host}:${master.port}` });
-  nodeRedis.on('error', (error: unknown) => console.error(`node-redis: ${String(error)}`));
+  const drivers = rawDrivers(master);
   try {
-    await Promise.all([client.connect(), ioredis.connect(), nodeRedis.connect()]);
+    await Promise.all([client.connect(), drivers.connect()]);
     const deadline = Date.now() + 10_000;
     while (client.topology().replicas.length < 2) {
       if (Date.now() > deadline) throw new Error('the client did not find both replicas');
@@ -127,14 +110,14 @@ async function main(): Promise<void> {
     const stores = {
       replica: new SentinelStore({ client, prefix: 'bench:kit:' }),
       master: new SentinelStore({ client, prefix: 'bench:kitm:', readFrom: 'master' }),
-      base: new RedisStore({ client: nodeRedis, prefix: 'bench:cr:' }) as StoreLike,
+      base: new RedisStore({ client: drivers.nodeRedis, prefix: 'bench:cr:' }) as StoreLike,
     };
-    const cases = buildCases(stores, { ioredis, nodeRedis });
+    const cases = buildCases(stores, drivers);
     // Every session exists before anything reads it, on every side.
     for (let i = 0; i < SESSIONS; i++) {
       for (const store of Object.values(stores)) await store.set(`bench-session-${i}`, SESSION);
     }
-    await ioredis.set('bench:driver', JSON.stringify(SESSION));
+    await drivers.ioredis.set('bench:driver', JSON.stringify(SESSION));
 
     const results = await compare(cases, {
       rounds: ROUNDS,
@@ -175,8 +158,7 @@ async function main(): Promise<void> {
       console.log(`wrote ${DOCS_PATH}`);
     }
   } finally {
-    await nodeRedis.quit().catch(() => undefined);
-    ioredis.disconnect();
+    await drivers.close();
     await client.close();
     await topology.stop();
   }
