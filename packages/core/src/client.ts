@@ -578,8 +578,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   async #verifyMaster(announced: NodeAddress, deadline: number): Promise<DataNode> {
     const node = this.#newNode(announced);
     const budget = Math.max(1, deadline - Date.now());
-    await openConnection(node.redis, node.address, budget, this.#secrets);
     try {
+      await openConnection(node.redis, node.address, budget, this.#secrets);
       const role = parseRole(await withTimeout(node.redis.call('ROLE'), budget, 'ROLE'));
       if (role?.role !== 'master') {
         throw new SentinelKitError(
@@ -1082,8 +1082,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   }
 }
 
-/** Runs `fn`, turning a synchronous throw into a rejection like any other failure. */
-/** Calls `fn` with `redis`, its commands batched with the others of this tick (see tick.ts). */
+/**
+ * Calls `fn` with `redis`, its commands batched with the others of this tick (see tick.ts), and
+ * turns a synchronous throw into a rejection like any other failure.
+ */
 function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> {
   batchCommands(redis);
   try {

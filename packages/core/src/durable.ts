@@ -20,6 +20,8 @@ interface Entry {
   timeout: number;
   resolve: (outcome: DurableOutcome<unknown>) => void;
   reject: (error: unknown) => void;
+  /** Set once `fn` has run (with its value): the write only needs a `WAIT` after it. */
+  ran?: { value: unknown };
 }
 
 /** What a durable write returns: the callback's value and how many replicas acknowledged. */
@@ -31,6 +33,14 @@ export interface DurableOutcome<T> {
 /** The write never reached Redis (its node left its role first): it may be run anywhere else. */
 export class WriteNotSentError extends Error {
   override readonly name = 'WriteNotSentError';
+}
+
+/** Why a queued write fails when its node leaves its role. */
+function leftError(entry: Entry): Error {
+  return entry.ran
+    ? // It ran on the node; only its WAIT is missing: as if the connection broke.
+      new Error('Connection is closed. (the node left its role before the WAIT)')
+    : new WriteNotSentError('the node left its role before the write was sent');
 }
 
 /**
@@ -93,20 +103,30 @@ export class DurableWrites {
   ): Promise<DurableOutcome<T>> {
     if (this.#closed) return Promise.reject(new WriteNotSentError('the node left its role'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ fn, wanted, timeout, resolve: resolve as Entry['resolve'], reject });
-      if (!this.#running) {
-        this.#running = true;
-        // The writes of this tick join the first round.
-        process.nextTick(() => void this.#drain());
-      }
+      this.#enqueue({ fn, wanted, timeout, resolve: resolve as Entry['resolve'], reject });
     });
   }
 
-  /** Fails the writes that have not been sent yet with {@link WriteNotSentError}. */
+  /**
+   * Fails the queued writes: with {@link WriteNotSentError} those not sent yet; as a lost
+   * connection those that ran and wait for a `WAIT` (they may or may not survive).
+   */
   close(): void {
     this.#closed = true;
-    const error = new WriteNotSentError('the node left its role before the write was sent');
-    for (const entry of this.#queue.splice(0)) entry.reject(error);
+    for (const entry of this.#queue.splice(0)) entry.reject(leftError(entry));
+  }
+
+  #enqueue(entry: Entry): void {
+    if (this.#closed) {
+      entry.reject(leftError(entry));
+      return;
+    }
+    this.#queue.push(entry);
+    if (!this.#running) {
+      this.#running = true;
+      // The writes of this tick join the first round.
+      process.nextTick(() => void this.#drain());
+    }
   }
 
   async #drain(): Promise<void> {
@@ -139,22 +159,26 @@ export class DurableWrites {
       return;
     }
     if (this.#closed) {
-      for (const entry of round) entry.reject(new WriteNotSentError('the node left its role'));
+      for (const entry of round) entry.reject(leftError(entry));
       return;
     }
     const [first] = round;
     if (first === undefined) return;
     corkUntilTickEnd(redis);
-    const results = round.map((entry) => redis.track(entry.fn));
+    const results = round.map((entry) =>
+      entry.ran ? Promise.resolve(entry.ran.value) : redis.track(entry.fn),
+    );
     const wait = redis.waitFor(first.wanted, first.timeout);
     round.forEach(async (entry, i) => {
       try {
         const value = await results[i];
-        // The callback wrote after the WAIT (after an await of its own): WAIT again.
-        const acknowledged = redis.untrackedAfter(wait.at)
-          ? await redis.waitFor(entry.wanted, entry.timeout).acknowledged
-          : await wait.acknowledged;
-        entry.resolve({ value, acknowledged });
+        if (!entry.ran && redis.untrackedAfter(wait.at)) {
+          // The callback may have written after this WAIT (after an await of its own): it
+          // joins the next round's WAIT, so that one WAIT at a time is in flight.
+          this.#enqueue({ ...entry, ran: { value } });
+          return;
+        }
+        entry.resolve({ value, acknowledged: await wait.acknowledged });
       } catch (error) {
         entry.reject(error);
       }

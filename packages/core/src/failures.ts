@@ -11,9 +11,14 @@ function replyCode(error: unknown): string | undefined {
   return REPLY_CODE.exec(error.message)?.[1];
 }
 
-/** The node refused a write because it is a replica now: nothing was executed. */
+/**
+ * The node refused a write because it is a replica now: nothing was executed. Inside a script,
+ * Redis before 7 wraps the refusal ("ERR Error running script … -READONLY …"); the script
+ * stopped at that write, and a replica refuses every write, so it wrote nothing before it.
+ */
 export function isReadonlyError(error: unknown): boolean {
-  return replyCode(error) === 'READONLY';
+  if (replyCode(error) === 'READONLY') return true;
+  return error instanceof Error && /^ERR Error running script.*-READONLY\b/s.test(error.message);
 }
 
 /**

@@ -10,8 +10,11 @@ import type { Redis } from 'ioredis';
  * end of the tick), so it adapts: a connection that saw one operation in its last tick writes the
  * first operation of the next at once and corks only if a second one comes in the same tick; a
  * connection that saw several corks from the first. The socket is always uncorked before the
- * event loop moves on (`process.nextTick` runs after the current callback and its microtasks,
- * before any I/O), so nothing waits for more than the rest of the tick.
+ * event loop moves on to I/O (`process.nextTick`), so nothing waits for more than the rest of the
+ * tick. Operations started from promise continuations (the usual case: requests resuming after
+ * an `await`) all run before that uncork; from a plain I/O or timer callback, the nextTick queue
+ * runs before the microtasks, so later continuations miss the batch: a missed batch, never a
+ * delay or a reordering.
  */
 
 interface TickState {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { watchCommandTimeouts } from '../src/watchdog.js';
@@ -28,8 +29,10 @@ function connection() {
       return items.length;
     },
   };
+  const emitter = new EventEmitter();
   return {
-    redis: { commandQueue } as unknown as Redis,
+    redis: Object.assign(emitter, { commandQueue }) as unknown as Redis,
+    end: () => emitter.emit('end'),
     send: (name: string) => {
       const c = command(name);
       items.push({ command: c });
@@ -72,17 +75,33 @@ describe('command timeouts without a timer per command', () => {
     stop();
   });
 
-  it('a queue that keeps being answered never times out, however long it stays busy', () => {
+  it('a queue that keeps being answered in time never times out, however long it stays busy', () => {
     const { redis, send, reply } = connection();
     const stop = watchCommandTimeouts(redis, 1000);
-    const sent: FakeCommand[] = [];
+    const sent: FakeCommand[] = [send('GET'), send('SET')];
     for (let t = 0; t < 50; t++) {
-      sent.push(send('GET'), send('SET'));
+      // Always two waiting, each answered about 200 ms after it was sent.
+      sent.push(send('GET'));
       vi.advanceTimersByTime(100);
       reply();
     }
-    // Each command waited at most a few hundred ms; none was failed.
     expect(sent.filter((c) => c.isSettled)).toEqual([]);
+    stop();
+  });
+
+  it('a node that answers, but too slowly, still times out the commands waiting behind', () => {
+    const { redis, send, reply } = connection();
+    const stop = watchCommandTimeouts(redis, 1000);
+    const sent = [send('GET'), send('GET'), send('GET')];
+    // One reply every 600 ms: the oldest unanswered command changes, the later ones keep waiting.
+    vi.advanceTimersByTime(600);
+    reply();
+    vi.advanceTimersByTime(500);
+    expect(sent[0]?.isSettled).toBe(false); // answered at 600 ms, before its timeout
+    expect(sent.slice(1).map((c) => c.error?.message)).toEqual([
+      'Command timed out',
+      'Command timed out',
+    ]);
     stop();
   });
 
@@ -99,11 +118,16 @@ describe('command timeouts without a timer per command', () => {
     stop();
   });
 
-  it('stopping leaves no timer behind', () => {
-    const { redis } = connection();
-    const stop = watchCommandTimeouts(redis, 1000);
+  it('stopping, or the connection ending, leaves no timer behind', () => {
+    const first = connection();
+    const stop = watchCommandTimeouts(first.redis, 1000);
     expect(vi.getTimerCount()).toBe(1);
     stop();
+    expect(vi.getTimerCount()).toBe(0);
+    const second = connection();
+    watchCommandTimeouts(second.redis, 1000);
+    expect(vi.getTimerCount()).toBe(1);
+    second.end();
     expect(vi.getTimerCount()).toBe(0);
   });
 });

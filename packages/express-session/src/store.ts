@@ -487,16 +487,19 @@ export class SentinelStore extends Store {
   }
 }
 
-/** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
 /** `EXPIRE` of every key (`KEYS[i]`, `ARGV[i]` seconds): the touches of one tick. */
 const EXPIRE_ALL = "for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[i]) end return #KEYS";
 
-/** The server will not run scripts for us (ACL, disabled `EVAL`): plain commands still work. */
+/**
+ * The server will not run scripts for us: an ACL user refused `EVAL` ("NOPERM … run the 'eval'
+ * command"), or `EVAL` renamed away. Plain commands may still work. A refused key is not this.
+ */
 function isScriptRefusal(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return /^(NOPERM|ERR unknown command|NOSCRIPT)/.test(message);
+  return /^ERR unknown command/.test(message) || /^NOPERM.*'eval'/i.test(message);
 }
 
+/** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
