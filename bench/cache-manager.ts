@@ -10,7 +10,6 @@
  * Knobs (environment): BENCH_ROUNDS (40), BENCH_SLICE_MS (100), BENCH_WARMUP_MS (1000),
  * BENCH_DOCS=0 to leave the docs alone.
  */
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
@@ -18,7 +17,15 @@ import { startSentinelTopology } from '@sentinelkit/testing';
 import { type Cache, createCache } from 'cache-manager';
 import { type Case, compare, resultTable, verdict } from './lib/compare.js';
 import { type RawDrivers, rawDrivers, referenceGet } from './lib/drivers.js';
-import { envInt, reflow, writeDocsSection } from './lib/report.js';
+import {
+  cpuDescription,
+  envInt,
+  loadAverage,
+  redisVersion,
+  reflow,
+  writeDocsSection,
+} from './lib/report.js';
+import { untilReplicas } from './lib/setup.js';
 
 const COMMAND = 'pnpm bench:cache-manager';
 const DOCS_PATH = fileURLToPath(new URL('../docs/cache-manager.md', import.meta.url));
@@ -86,17 +93,9 @@ function buildCases(kit: Cache, kitOnMaster: Cache, base: Cache, drivers: RawDri
   return cases;
 }
 
-/** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
-
 async function main(): Promise<void> {
-  const load = () =>
-    os
-      .loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' / ');
-  const loadBefore = load();
-  const cpuList = os.cpus();
-  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  const loadBefore = loadAverage();
+  const cpus = cpuDescription();
   console.log(
     `cache-manager: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
   );
@@ -118,11 +117,7 @@ async function main(): Promise<void> {
   try {
     await Promise.all([kitStore.connect(), drivers.connect()]);
     await drivers.ioredis.set('bench:driver', JSON.stringify(VALUE));
-    const deadline = Date.now() + 10_000;
-    while (kitStore.client.topology().replicas.length < 2) {
-      if (Date.now() > deadline) throw new Error('the client did not find both replicas');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilReplicas(kitStore.client, 2);
     // The same data for both sides, on the replicas before anything reads it.
     const seed = [
       { key: 'one', value: VALUE, ttl: 3_600_000 },
@@ -149,14 +144,13 @@ async function main(): Promise<void> {
       `sentinelkit routing: ${stats.writes} writes, ${stats.masterReads} master reads, replica reads ${JSON.stringify(stats.replicaReads)}`,
     );
 
-    const info = String(await kitStore.client.write((r) => r.info('server')));
-    const redis = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const redis = redisVersion(String(await kitStore.client.write((r) => r.info('server'))));
     const seconds = ((ROUNDS * 4 * SLICE_MS) / 1000).toFixed(0);
     const body = reflow(
       [
         `Goal: cache-manager 7 with sentinelkit's store at **≥ ${GOAL.toFixed(1)}× the throughput of cache-manager 7 with @keyv/redis** (the same master, the same run). Reproduce with \`${COMMAND}\`.`,
         `The script starts a topology (1 master, 2 replicas, 3 sentinels, \`redis-server\` processes on 127.0.0.1), then \`createCache({ stores: [createKeyv(topology.location)] })\` against \`createCache({ stores: [createKeyv('redis://<master>') from @keyv/redis] })\`, both with namespace \`bench\` and a ~150-byte JSON object as the value. Each row runs with 1 and with 50 requests in flight, after ${WARMUP_MS} ms of warm-up per side, for ${ROUNDS} rounds of ${4 * SLICE_MS} ms (${seconds} s per row), rows taking turns round by round; with 50 in flight a round is four ${SLICE_MS} ms slices (@keyv/redis, sentinelkit, sentinelkit, @keyv/redis, mirrored the next round), with 1 the two take turns request by request. Ops/s are medians over rounds; the ratio is the median of sentinelkit/@keyv/redis within each round, with the interquartile range. The reference rows compare the two drivers alone (ioredis with the core's data-node options, without the core, against node-redis, which @keyv/redis uses), for scale; they are not judged.`,
-        `Last run: ${new Date().toISOString().slice(0, 10)}; ${cpus}; Node ${process.versions.node}; redis-server ${redis}; load average ${loadBefore} before and ${load()} after (a shared machine).`,
+        `Last run: ${new Date().toISOString().slice(0, 10)}; ${cpus}; Node ${process.versions.node}; redis-server ${redis}; load average ${loadBefore} before and ${loadAverage()} after (a shared machine).`,
         resultTable(results, { base: '@keyv/redis ops/s', kit: 'sentinelkit ops/s' }, GOAL),
         verdict(results, GOAL),
       ].join('\n\n'),

@@ -17,11 +17,14 @@ import { startSentinelTopology } from '@sentinelkit/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { alternate, measure, type Op } from './lib/measure.js';
 import {
+  cpuDescription,
   envInt,
   loadAverage,
+  type Machine,
   markdownTable,
   median,
   quantile,
+  redisVersion,
   reflow,
   writeDocsSection,
 } from './lib/report.js';
@@ -347,16 +350,6 @@ function costTable(costs: readonly WrapperCost[]): string {
   );
 }
 
-interface Machine {
-  cpus: string;
-  node: string;
-  redis: string;
-  ioredis: string;
-  os: string;
-  loadBefore: string;
-  loadAfter: string;
-}
-
 /** What the run says about the goal, in words, from the figures. */
 function verdict(results: readonly Result[]): string {
   const own = results.filter((r) => r.testCase.id !== 'get-replica');
@@ -384,8 +377,6 @@ function verdict(results: readonly Result[]): string {
   }
   return lines.join('\n\n');
 }
-
-/** Rewraps the plain paragraphs of `markdown` (not lists, tables, code or comments) at `width`. */
 
 function section(
   results: readonly Result[],
@@ -426,15 +417,9 @@ What the wrapper costs by itself, measured in the same run: CPU time per call of
 ${costTable(costs)}`);
 }
 
-async function redisVersion(redis: Redis): Promise<string> {
-  const info = await redis.info('server');
-  return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-}
-
 async function main(): Promise<void> {
   const loadBefore = loadAverage();
-  const cpuList = os.cpus();
-  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  const cpus = cpuDescription();
   console.log(
     `core throughput: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
   );
@@ -489,7 +474,7 @@ async function main(): Promise<void> {
     const machine: Machine = {
       cpus,
       node: process.version,
-      redis: await redisVersion(rawMaster),
+      redis: redisVersion(await rawMaster.info('server')),
       ioredis: createRequire(import.meta.url)('ioredis/package.json').version,
       os: `${os.type()} ${os.release()}`,
       loadBefore,

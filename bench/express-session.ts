@@ -10,7 +10,6 @@
  * BENCH_DOCS=0 to leave the docs alone.
  */
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createSentinelClient } from '@sentinelkit/core';
 import { SentinelStore } from '@sentinelkit/express-session';
@@ -19,7 +18,15 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { type Case, compare, resultTable, verdict } from './lib/compare.js';
 import { type RawDrivers, rawDrivers, referenceGet } from './lib/drivers.js';
-import { envInt, loadAverage, reflow, writeDocsSection } from './lib/report.js';
+import {
+  cpuDescription,
+  envInt,
+  loadAverage,
+  redisVersion,
+  reflow,
+  writeDocsSection,
+} from './lib/report.js';
+import { untilReplicas } from './lib/setup.js';
 
 const COMMAND = 'pnpm bench:express-session';
 const DOCS_PATH = fileURLToPath(new URL('../docs/express-session.md', import.meta.url));
@@ -88,8 +95,7 @@ function buildCases(
 
 async function main(): Promise<void> {
   const loadBefore = loadAverage();
-  const cpuList = os.cpus();
-  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  const cpus = cpuDescription();
   console.log(
     `express-session: ${ROUNDS} rounds of 4 × ${SLICE_MS} ms per row; ${cpus}; load ${loadBefore}`,
   );
@@ -102,11 +108,7 @@ async function main(): Promise<void> {
   const drivers = rawDrivers(master);
   try {
     await Promise.all([client.connect(), drivers.connect()]);
-    const deadline = Date.now() + 10_000;
-    while (client.topology().replicas.length < 2) {
-      if (Date.now() > deadline) throw new Error('the client did not find both replicas');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilReplicas(client, 2);
     const stores = {
       replica: new SentinelStore({ client, prefix: 'bench:kit:' }),
       master: new SentinelStore({ client, prefix: 'bench:kitm:', readFrom: 'master' }),
@@ -128,8 +130,7 @@ async function main(): Promise<void> {
     const replicaStats = stores.replica.stats();
     console.log(`default store: ${JSON.stringify(replicaStats)}`);
 
-    const info = String(await client.write((r) => r.info('server')));
-    const redis = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const redis = redisVersion(String(await client.write((r) => r.info('server'))));
     const seconds = ((ROUNDS * 4 * SLICE_MS) / 1000).toFixed(0);
     const body = reflow(
       [

@@ -23,7 +23,17 @@ import {
   type TopologyNode,
 } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
-import { envInt, loadAverage, markdownTable, median, writeDocsSection } from './lib/report.js';
+import {
+  cpuDescription,
+  envInt,
+  loadAverage,
+  type Machine,
+  markdownTable,
+  median,
+  redisVersion,
+  wrap,
+  writeDocsSection,
+} from './lib/report.js';
 
 const COMMAND = 'pnpm bench:failover';
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -773,31 +783,6 @@ function optionsTable(): string {
   );
 }
 
-interface Machine {
-  cpus: string;
-  node: string;
-  redis: string;
-  ioredis: string;
-  os: string;
-  loadBefore: string;
-  loadAfter: string;
-}
-
-/** Wraps `text` at `width`, never breaking between '≥'/'≤' and its number. */
-function wrap(text: string, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/(?<![≥≤])\s+/)) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  return [...lines, line].join('\n');
-}
-
 /** Rewraps the plain paragraphs of `markdown` (not lists, tables, code, HTML or comments) at `width`. */
 function reflow(markdown: string, width = 100): string {
   return markdown
@@ -876,8 +861,7 @@ async function redisServerVersion(): Promise<string> {
   const redis = new Redis({ host: master.host, port: master.port, lazyConnect: true });
   try {
     await redis.connect();
-    const info = await redis.info('server');
-    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    return redisVersion(await redis.info('server'));
   } finally {
     redis.disconnect();
     await topology.stop();
@@ -897,8 +881,7 @@ function describe(r: RunResult): string {
 
 async function main(): Promise<void> {
   const loadBefore = loadAverage();
-  const cpuList = os.cpus();
-  const cpus = `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`;
+  const cpus = cpuDescription();
   const total = FAULTS.length * RUNS * CLIENTS.length;
   console.log(
     `failover: ${FAULTS.join(', ')} × ${CLIENTS.join(', ')} × ${RUNS} runs (${total} runs); ${cpus}; load ${loadBefore}`,

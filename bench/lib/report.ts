@@ -35,26 +35,49 @@ export function markdownTable(
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** Wraps `text` at `width`, never breaking between '≥'/'≤' and its number. */
+export function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/(?<![≥≤])\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 /** Wraps prose paragraphs at `width`; tables, lists, code and comments stay as they are. */
 export function reflow(markdown: string, width = 100): string {
   return markdown
     .split('\n\n')
-    .map((block) => {
-      if (/^(\||-|`{3}|<!--)/.test(block)) return block;
-      const lines: string[] = [];
-      let line = '';
-      // Never break between '≥' and its number.
-      for (const word of block.split(/(?<!≥)\s+/)) {
-        if (line !== '' && line.length + 1 + word.length > width) {
-          lines.push(line);
-          line = word;
-        } else {
-          line = line === '' ? word : `${line} ${word}`;
-        }
-      }
-      return [...lines, line].join('\n');
-    })
+    .map((block) => (/^(\||-|`{3}|<!--)/.test(block) ? block : wrap(block, width)))
     .join('\n\n');
+}
+
+/** The machine's CPUs, as `count × model`. */
+export function cpuDescription(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}`;
+}
+
+/** `redis_version` from the text of `INFO server`. */
+export function redisVersion(info: string): string {
+  return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+}
+
+/** What the docs say about the machine a benchmark ran on. */
+export interface Machine {
+  cpus: string;
+  node: string;
+  redis: string;
+  ioredis: string;
+  os: string;
+  loadBefore: string;
+  loadAfter: string;
 }
 
 /** The 1, 5 and 15 minute load averages, as `a / b / c`. */
