@@ -1,23 +1,16 @@
 // Direct access to the nodes of a topology (not through the store under test), and waits on the
 // client's real state. Built on the helpers of the core's own tests.
 import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
-import { onNode } from '../../core/test/helpers/topology.js';
+import { onMaster, onNode } from '../../core/test/helpers/topology.js';
 
 export {
   commandCount,
   nextTopologyEvent,
+  onMaster,
   onNode,
   resetStats,
   untilReplicaCount,
 } from '../../core/test/helpers/topology.js';
-
-/** One command on whichever node is master now. */
-export async function onMaster(
-  topology: SentinelTopology,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return onNode(topology, await topology.currentMaster(), ...command);
-}
 
 /** `calls` and `rejected_calls` (e.g. `READONLY` on a replica) of `command` on `node`. */
 export async function commandStats(

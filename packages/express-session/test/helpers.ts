@@ -2,29 +2,9 @@ import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
 import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
 import type { SessionData } from 'express-session';
 import * as coreHelpers from '../../core/test/helpers/topology.js';
+import { onNode } from '../../core/test/helpers/topology.js';
 
-/** Runs one command on a node directly (not through the client under test). */
-export function onNode(
-  topology: SentinelTopology,
-  node: TopologyNode,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return topology.command(node, ...command);
-}
-
-/** How many times `command` ran on `node`, from `INFO commandstats`. */
-export function commandCount(
-  topology: SentinelTopology,
-  node: TopologyNode,
-  command: string,
-): Promise<number> {
-  return topology.commandCalls(node, command);
-}
-
-/** Resets `INFO commandstats` on every running data node. */
-export function resetStats(topology: SentinelTopology): Promise<void> {
-  return topology.resetCommandStats();
-}
+export { commandCount, onNode, resetStats } from '../../core/test/helpers/topology.js';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
 export function nextTopologyEvent(

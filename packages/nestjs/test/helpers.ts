@@ -15,18 +15,11 @@ import { commandCount, onNode } from '../../core/test/helpers/topology.js';
 export {
   commandCount,
   nextTopologyEvent,
+  onMaster,
   onNode,
   resetStats,
   untilReplicaCount,
 } from '../../core/test/helpers/topology.js';
-
-/** One command on whichever node is master now. */
-export async function onMaster(
-  topology: SentinelTopology,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return onNode(topology, await topology.currentMaster(), ...command);
-}
 
 /** Calls of `command` on the master and on each replica, from `INFO commandstats`. */
 export async function callsByRole(

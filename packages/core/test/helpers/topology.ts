@@ -10,6 +10,14 @@ export function onNode(
   return topology.command(node, ...command);
 }
 
+/** One command on whichever node is master now. */
+export async function onMaster(
+  topology: SentinelTopology,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  return onNode(topology, await topology.currentMaster(), ...command);
+}
+
 /** How many times `command` ran on `node`, from `INFO commandstats`. */
 export function commandCount(
   topology: SentinelTopology,
