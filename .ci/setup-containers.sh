@@ -69,8 +69,11 @@ fi
 if ! as_root podman --url "$SOCKET" version >/dev/null 2>&1; then
   log "starting podman system service on $SOCKET"
   as_root rm -f "$SOCKET_PATH"
-  # Detached, with its output in a file: a caller doing "$(…)" must not wait for it.
-  as_root setsid nohup podman system service --time=0 "$SOCKET" \
+  # Detached, with its output in a file: a caller doing "$(…)" must not wait for it. Started
+  # from /: the service outlives its caller, and every container's conmon inherits its working
+  # directory; started in a checkout that is later deleted, each container start fails with
+  # "Failed to get working directory" / "write child: broken pipe".
+  (cd / && as_root setsid nohup podman system service --time=0 "$SOCKET") \
     >/tmp/podman-test-service.log 2>&1 </dev/null &
   for _ in $(seq 1 100); do
     as_root podman --url "$SOCKET" version >/dev/null 2>&1 && break

@@ -287,11 +287,37 @@ class ContainerNode implements BackendNode {
       const client = await ctx.tc.getContainerRuntimeClient();
       return client.container.getById(started.getId());
     } catch (error) {
+      // A container the engine created but could not start would otherwise stay behind.
+      await this.removeLeftovers();
       throw new TopologyError(
         'NODE_START_FAILED',
         `${spec.name}: could not start a container from image ${ctx.image}: ${(error as Error).message}`,
         { cause: error },
       );
+    }
+  }
+
+  /** Removes the containers of this node that a failed start left (created, not running). */
+  private async removeLeftovers(): Promise<void> {
+    try {
+      const { dockerode } = (await this.ctx.tc.getContainerRuntimeClient()).container;
+      const leftovers = await dockerode.listContainers({
+        all: true,
+        filters: {
+          label: [
+            `${CONTAINER_LABEL}=${this.ctx.root}`,
+            `${CONTAINER_LABEL}.node=${this.spec.name}`,
+          ],
+        },
+      });
+      for (const { Id } of leftovers) {
+        await dockerode
+          .getContainer(Id)
+          .remove({ force: true, v: true })
+          .catch(() => {});
+      }
+    } catch {
+      // The engine is not answering: nothing more to clean up from here.
     }
   }
 
