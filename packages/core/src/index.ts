@@ -36,6 +36,7 @@ export type { FormatLocationOptions, LocationLike, LocationOptions } from './loc
 export {
   DEFAULT_SENTINEL_PORT,
   formatLocation,
+  MAX_LOCATION_LENGTH,
   parseLocation,
   redactLocation,
 } from './location.js';

@@ -98,6 +98,9 @@ export interface FormatLocationOptions {
   showPasswords?: boolean;
 }
 
+/** Longest location {@link parseLocation} accepts; a real one is far shorter. */
+export const MAX_LOCATION_LENGTH = 8192;
+
 /** Port used for a sentinel given without one. */
 export const DEFAULT_SENTINEL_PORT = 26379;
 
@@ -130,6 +133,14 @@ export function parseLocation(location: string): LocationOptions {
       option: 'location',
       expected: `a location string such as "${SHORT_FORMAT}" or "${URL_FORMAT}"`,
       received: typeof location === 'string' ? '""' : `a ${typeof location}`,
+    });
+  }
+  if (location.length > MAX_LOCATION_LENGTH) {
+    throw new SentinelConfigError({
+      option: 'location',
+      expected: `at most ${MAX_LOCATION_LENGTH} characters`,
+      received: `${location.length} characters`,
+      hint: 'A location names a master and its sentinels; pass long lists as options instead',
     });
   }
   const scheme = SCHEME.exec(location)?.[1];
@@ -419,44 +430,115 @@ function fail(
 
 /**
  * Ranges that may hold a password, chosen generously: a password with an unencoded `/`, `?` or
- * `@` confuses the parser, and the fragments it then quotes must still not reveal it.
+ * `@` confuses the parser, and the fragments it then quotes must still not reveal it. One pass
+ * over the string, so a hostile location costs linear time. Masked:
+ * - the userinfo password (after the first `:` up to the last `@`); in the short form everything
+ *   between the first `/` and the last `@`;
+ * - whatever stands where a port goes and is not port-shaped (digits): `app:S3cret/m` or
+ *   `app:PW:host:26379/m`, a password written without its `@`;
+ * - the value of every query parameter other than the known non-secret ones (`sentinelPassword`,
+ *   and typos such as `pasword`, `sentinel_password`), up to the next known parameter, since a
+ *   raw `&` inside the value would end it early.
  */
 function maskedRanges(raw: string): [number, number][] {
   const ranges: [number, number][] = [];
   const scheme = SCHEME.exec(raw);
   const lastAt = raw.lastIndexOf('@');
+  const queryStart = raw.indexOf('?');
+  let hostsStart: number;
   if (scheme !== null) {
     const start = scheme[0].length;
     const colon = raw.indexOf(':', start);
     if (colon >= 0 && colon < lastAt) ranges.push([colon + 1, lastAt]);
-  } else if (lastAt >= 0) {
-    ranges.push([raw.indexOf('/') + 1, lastAt]);
+    hostsStart = lastAt >= start ? lastAt + 1 : start;
+  } else {
+    const slash = raw.indexOf('/');
+    if (lastAt >= 0) ranges.push([slash + 1, lastAt]);
+    hostsStart = lastAt >= 0 ? lastAt + 1 : slash < 0 ? raw.length : slash + 1;
   }
-  // A raw "&" inside the value would end it early: mask up to the next known parameter.
-  const next = new RegExp(`&(${QUERY_PARAMS.join('|')})=`, 'gi');
-  const param = /sentinelPassword=/gi;
-  for (let m = param.exec(raw); m !== null; m = param.exec(raw)) {
-    const start = m.index + m[0].length;
-    next.lastIndex = start;
-    ranges.push([start, next.exec(raw)?.index ?? raw.length]);
+  const hostsEnd = indexOfAny(raw, '/?', hostsStart);
+  let entryStart = hostsStart;
+  for (const entry of raw.slice(hostsStart, hostsEnd).split(',')) {
+    const port = secretPortStart(entry);
+    if (port >= 0) ranges.push([entryStart + port, entryStart + entry.length]);
+    entryStart += entry.length + 1;
   }
+  if (queryStart >= 0) ranges.push(...secretQueryValues(raw, queryStart + 1));
+  return merge(ranges);
+}
+
+/** Where a non-port-shaped "port" of a host entry starts, or -1 when the entry has none. */
+function secretPortStart(entry: string): number {
+  const close = entry.startsWith('[') ? entry.indexOf(']') : -1;
+  const colon = entry.indexOf(':', close + 1);
+  if (colon < 0 || (close < 0 && isIPv6(entry))) return -1;
+  return /^\d{0,5}$/.test(entry.slice(colon + 1)) ? -1 : colon + 1;
+}
+
+/** The query parameters whose values are shown in messages; every other value is masked. */
+const PUBLIC_PARAMS = new Set(['sentinelUsername', 'sentinelTls', 'tls', 'readFrom']);
+
+/** Ranges of query values that may be secret, from one left-to-right pass over the pairs. */
+function secretQueryValues(raw: string, from: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  let open = -1; // start of a secret value still running into the pairs that follow
+  let start = from;
+  let eq = -1;
+  while (start <= raw.length) {
+    const amp = raw.indexOf('&', start);
+    const end = amp < 0 ? raw.length : amp;
+    // Searched again only once passed, so a query of many "&" and no "=" stays linear.
+    if (eq < start && eq !== raw.length) eq = raw.indexOf('=', start);
+    if (eq < 0) eq = raw.length;
+    const name = eq >= 0 && eq < end ? raw.slice(start, eq) : undefined;
+    const known = name !== undefined && (PUBLIC_PARAMS.has(name) || name === 'sentinelPassword');
+    if (open >= 0 && known) {
+      ranges.push([open, start - 1]);
+      open = -1;
+    }
+    if (open < 0 && name !== undefined && !PUBLIC_PARAMS.has(name)) open = eq + 1;
+    if (amp < 0) break;
+    start = amp + 1;
+  }
+  if (open >= 0) ranges.push([open, raw.length]);
   return ranges;
 }
 
+/** Sorts and merges overlapping ranges, so quoting walks them once. */
+function merge(ranges: [number, number][]): [number, number][] {
+  const sorted = ranges.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+/** Longest piece of the input a message quotes: a 100 KB location must not give a 100 KB error. */
+const MAX_QUOTED = 80;
+
+/**
+ * `part` with its masked ranges replaced by `***`; with `quote`, JSON-quoted and cut to
+ * {@link MAX_QUOTED} characters for a message.
+ */
 function masked(ctx: Context, part: Span, quote = false): string {
   const end = part.start + part.text.length;
-  let out = '';
-  for (let i = part.start; i < end; ) {
-    const range = ctx.masked.find(([s, e]) => i >= s && i < e);
-    if (range === undefined) {
-      out += ctx.raw[i];
-      i++;
-    } else {
-      out += '***';
-      i = range[1];
-    }
+  const pieces: string[] = [];
+  let i = part.start;
+  for (const [s, e] of ctx.masked) {
+    if (e <= i) continue;
+    if (s >= end) break;
+    if (s > i) pieces.push(ctx.raw.slice(i, s));
+    pieces.push('***');
+    i = e;
   }
-  return quote ? JSON.stringify(out) : out;
+  if (i < end) pieces.push(ctx.raw.slice(i, end));
+  const out = pieces.join('');
+  if (!quote) return out;
+  if (out.length <= MAX_QUOTED) return JSON.stringify(out);
+  return `${JSON.stringify(`${out.slice(0, MAX_QUOTED)}…`)} (${out.length} characters)`;
 }
 
 function span(raw: string, start: number, end: number): Span {

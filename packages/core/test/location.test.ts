@@ -161,9 +161,10 @@ const invalid: [string, string, string][] = [
   ['m/h:1,,h2', 'location.sentinels', 'both sides of every ","'],
   ['m/h:0', 'location.port', 'got "0" in "h:0"'],
   ['m/h:65536', 'location.port', 'got "65536"'],
-  ['m/h:abc', 'location.port', 'got "abc" in "h:abc"'],
+  // Not port-shaped, so perhaps a password written without its "@": never quoted.
+  ['m/h:abc', 'location.port', 'got "***" in "h:***"'],
   ['m/h:', 'location.port', 'got "" in "h:"'],
-  ['m/h:-1', 'location.port', 'got "-1"'],
+  ['m/h:-1', 'location.port', 'got "***"'],
   ['m/h/-1', 'location.db', 'got "-1"'],
   ['m/h/x', 'location.db', 'got "x"'],
   ['m/h/1.5', 'location.db', 'got "1.5"'],
@@ -219,7 +220,7 @@ const invalid: [string, string, string][] = [
   ['redis+sentinel://:hun?ter2@h/m', 'location.host', 'got ":***"'],
   ['redis+sentinel://:hunter2@h/m#frag', 'location', 'no "#"'],
   ['redis+sentinel://h/m?sentinelPassword=hun&ter2&tls=true', 'location.query', 'got "***"'],
-  ['redis+sentinel://:hunter2@h:abc/m', 'location.port', 'got "abc" in "h:abc"'],
+  ['redis+sentinel://:hunter2@h:abc/m', 'location.port', 'got "***" in "h:***"'],
   ['redis+sentinel://:hunter2@h/m?readFrom=x', 'location.readFrom', 'got "x"'],
   ['redis+sentinel://:hunter2@h/bad!name', 'location.masterName', 'got "bad!name"'],
 ];
@@ -330,5 +331,91 @@ describe('redactLocation', () => {
 
   it('leaves locations without secrets alone', () => {
     expect(redactLocation('mymaster/h:1,h:2/3')).toBe('mymaster/h:1,h:2/3');
+  });
+});
+
+// Secrets in locations the grammar does not expect: a password written where a port, a host or
+// an unknown query parameter goes must still never be echoed (issue 14).
+describe('secret-shaped parts of a location are never echoed', () => {
+  const leaks: [string, string][] = [
+    ['redis+sentinel://app:S3cret/mymaster', 'S3cret'],
+    ['redis+sentinel://app:PW9x:host:26379/m', 'PW9x'],
+    ['mymaster/app:PW9x', 'PW9x'],
+    ['mymaster/app:PW9x/0', 'PW9x'],
+    ['redis+sentinel://h/m?pasword=PW9x', 'PW9x'],
+    ['redis+sentinel://h/m?password=PW9x', 'PW9x'],
+    ['redis+sentinel://h/m?sentinel_password=PW9x', 'PW9x'],
+    ['redis+sentinel://h/m?SENTINELPASSWORD=PW9x', 'PW9x'],
+    ['redis+sentinel://h/m?sentinelPass=PW9x&tls=true', 'PW9x'],
+    ['redis+sentinel://h/m?pasword=PW&9x&readFrom=master', '9x'],
+    ['mymaster/h/0?password=PW9x', 'PW9x'],
+  ];
+
+  it.each(leaks)('parseLocation(%j) rejects without the secret', (location, secret) => {
+    let caught: unknown;
+    try {
+      parseLocation(location);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SentinelConfigError);
+    expect((caught as Error).message).not.toContain(secret);
+  });
+
+  it.each(leaks)('redactLocation(%j) masks the secret', (location, secret) => {
+    const redacted = redactLocation(location);
+    expect(redacted).not.toContain(secret);
+    expect(redacted).toContain('***');
+  });
+
+  it('names the part to fix when a password took the place of a port', () => {
+    expect(() => parseLocation('redis+sentinel://app:S3cret/mymaster')).toThrow(
+      'Invalid option "location.port": expected a port, an integer 1-65535, got "***" in "app:***"',
+    );
+  });
+
+  it('keeps ports and known parameters readable', () => {
+    expect(redactLocation('redis+sentinel://h:26379,[::1]:1/m?tls=true&readFrom=master')).toBe(
+      'redis+sentinel://h:26379,[::1]:1/m?tls=true&readFrom=master',
+    );
+    expect(redactLocation('m/h:1,h:65536/2')).toBe('m/h:1,h:65536/2');
+  });
+});
+
+describe('long locations', () => {
+  it('rejects a location over 8 KB with a typed error naming the option, quoting none of it', () => {
+    const location = `mymaster/${'h,'.repeat(50_000)}h`;
+    let caught: unknown;
+    try {
+      parseLocation(location);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SentinelConfigError);
+    expect((caught as SentinelConfigError).option).toBe('location');
+    expect((caught as Error).message).toContain('at most 8192 characters');
+    expect((caught as Error).message.length).toBeLessThan(400);
+  });
+
+  it('truncates the input it quotes', () => {
+    const host = `${'a'.repeat(8000)}!`;
+    let caught: unknown;
+    try {
+      parseLocation(`m/${host}`);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as SentinelConfigError).option).toBe('location.host');
+    expect((caught as Error).message.length).toBeLessThan(400);
+  });
+
+  it('parses and redacts in linear time', () => {
+    const query = 'sentinelPassword=x&'.repeat(300_000 / 19);
+    const huge = `redis+sentinel://h/m?${query}`;
+    const started = performance.now();
+    const redacted = redactLocation(huge);
+    expect(() => parseLocation(huge.slice(0, 8192))).toThrow(SentinelConfigError);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(redacted).not.toContain('=x');
   });
 });
