@@ -1,76 +1,120 @@
 /**
- * `sentinelkit status <location> [--json]` and `sentinelkit watch <location>`.
+ * `sentinelkit status [location] [--json]`, `sentinelkit watch [location]`,
+ * `sentinelkit help`, `sentinelkit --version`.
  *
  * Credentials come from the location's URL form, or from the environment
  * (`SENTINELKIT_PASSWORD`, `SENTINELKIT_USERNAME`, `SENTINELKIT_SENTINEL_PASSWORD`,
  * `SENTINELKIT_SENTINEL_USERNAME`), never from flags, which other users of the
- * machine can read in the process list.
+ * machine can read in the process list (so can a URL with a password given as
+ * an argument: `SENTINELKIT_LOCATION` keeps it out of there).
  */
-import { parseArgs } from 'node:util';
-import { isSentinelKitError, resolveOptions, type SentinelClientOptions } from '@sentinelkit/core';
-import { inspectDeployment } from './inspect.js';
-import { assessReport, exitCodeOf, renderReport } from './report.js';
+import {
+  isSentinelKitError,
+  type ResolvedSentinelClientOptions,
+  resolveOptions,
+} from '@sentinelkit/core';
+import pkg from '../package.json' with { type: 'json' };
+import { type Invocation, parseInvocation, tlsOverrides, UsageError } from './args.js';
+import { checkMasterName, inspectDeployment } from './inspect.js';
+import { assessReport, EXIT_CODES, exitCodeOf, renderReport } from './report.js';
 import { watchSentinelEvents } from './watch.js';
 
 const USAGE = `Usage:
-  sentinelkit status <location> [--json] [--timeout <ms>]
-  sentinelkit watch <location>
+  sentinelkit status [location] [--json] [--timeout <ms>] [TLS options]
+  sentinelkit watch [location] [--timeout <ms>] [TLS options]
+  sentinelkit help | --help | -h
+  sentinelkit --version | -v
 
-<location> is mymaster/host:port,host:port/db or redis+sentinel://[user@]host:port,…/mymaster/db
-Credentials: SENTINELKIT_PASSWORD, SENTINELKIT_USERNAME, SENTINELKIT_SENTINEL_PASSWORD,
-SENTINELKIT_SENTINEL_USERNAME (or in the URL form).
-status exits 0 healthy, 1 degraded, 2 down, 64 on a usage error.`;
+location: mymaster/host:port,host:port/db or redis+sentinel://[user@]host:port,…/mymaster/db
+  (rediss+sentinel:// for TLS). Without the argument, SENTINELKIT_LOCATION is read: use it for a
+  URL that carries a password, since arguments are visible to every user in the process list.
+Credentials (environment only): SENTINELKIT_PASSWORD, SENTINELKIT_USERNAME,
+  SENTINELKIT_SENTINEL_PASSWORD, SENTINELKIT_SENTINEL_USERNAME.
+TLS options (each also as an environment variable):
+  --tls                 use TLS with the system's CAs          SENTINELKIT_TLS=1
+  --tls-ca <file>       CA certificate(s), PEM                 SENTINELKIT_TLS_CA
+  --tls-cert <file>     client certificate, PEM (mutual TLS)   SENTINELKIT_TLS_CERT
+  --tls-key <file>      client private key, PEM                SENTINELKIT_TLS_KEY
+                        its passphrase, if any                 SENTINELKIT_TLS_KEY_PASSPHRASE
+  They apply to the sides the location turns TLS on for, or to both sentinels and data nodes.
+Exit codes: 0 healthy, 1 degraded, 2 down (no writable master), 3 no sentinel reachable,
+  4 sentinels refuse the credentials, 5 no sentinel monitors the master name, 64 usage error.`;
 
 const EXIT_USAGE = 64;
 
-function credentialsFromEnv(env: NodeJS.ProcessEnv): Partial<SentinelClientOptions> {
-  const pick = (name: string) => (env[name] ? env[name] : undefined);
-  return {
-    username: pick('SENTINELKIT_USERNAME'),
-    password: pick('SENTINELKIT_PASSWORD'),
-    sentinelUsername: pick('SENTINELKIT_SENTINEL_USERNAME'),
-    sentinelPassword: pick('SENTINELKIT_SENTINEL_PASSWORD'),
-  };
-}
-
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  let invocation: Invocation;
+  let options: ResolvedSentinelClientOptions;
   try {
-    parsed = parse(argv);
+    invocation = parseInvocation(argv, env);
+    if (invocation.command === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    if (invocation.command === 'version') {
+      console.log(pkg.version);
+      return 0;
+    }
+    options = resolve(invocation);
   } catch (error) {
-    console.error(`sentinelkit: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const { command, location, json, timeout, help } = parsed;
-  if (help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if ((command !== 'status' && command !== 'watch') || !location) {
-    console.error(`sentinelkit: expected "status" or "watch" and a location\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  let options: ReturnType<typeof resolveOptions>;
-  try {
-    options = resolveOptions(location, {
-      ...credentialsFromEnv(env),
-      ...(timeout !== undefined && { sentinelTimeout: timeout, connectTimeout: timeout }),
-    });
-  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`sentinelkit: ${error.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
     // Config errors name the option and never carry a password.
     console.error(`sentinelkit: ${isSentinelKitError(error) ? error.message : String(error)}`);
     return EXIT_USAGE;
   }
 
-  if (command === 'status') {
+  if (invocation.command === 'status') {
     const report = await inspectDeployment(options);
     const assessment = assessReport(report);
     process.stdout.write(
-      json
+      invocation.json
         ? `${JSON.stringify({ ...report, ...assessment }, null, 2)}\n`
         : renderReport(report, assessment),
     );
     return exitCodeOf(assessment.verdict);
+  }
+  return watch(options);
+}
+
+/** The location with the environment's credentials, `--timeout` and the TLS material laid on it. */
+function resolve(invocation: Extract<Invocation, { location: string }>) {
+  const base = resolveOptions(invocation.location, invocation.overrides);
+  if (invocation.tls === undefined) return base;
+  return resolveOptions(invocation.location, {
+    ...invocation.overrides,
+    ...tlsOverrides(invocation.tls, {
+      tls: base.tls !== false,
+      sentinelTls: base.sentinelTls !== false,
+    }),
+  });
+}
+
+async function watch(options: ResolvedSentinelClientOptions): Promise<number> {
+  // Sentinel publishes nothing about a name it does not monitor, and a refused
+  // subscription is silent: say so instead of waiting forever.
+  const checks = await checkMasterName(options);
+  const answered = checks.filter((c) => c.check === 'known' || c.check === 'unknown');
+  if (answered.length > 0 && answered.every((c) => c.check === 'unknown')) {
+    console.error(
+      `sentinelkit: no sentinel monitors a master named "${options.masterName}" (asked ${answered
+        .map((c) => c.sentinel)
+        .join(', ')}): check the name in the location`,
+    );
+    return EXIT_CODES['unknown-master'];
+  }
+  if (answered.length === 0 && checks.some((c) => c.check === 'refused')) {
+    console.error(
+      `sentinelkit: sentinels refuse our credentials (${checks.find((c) => c.error)?.error}): set SENTINELKIT_SENTINEL_PASSWORD (and SENTINELKIT_SENTINEL_USERNAME for an ACL user)`,
+    );
+    return EXIT_CODES.refused;
+  }
+  for (const c of checks) {
+    if (c.check === 'refused' || c.check === 'unreachable') {
+      console.error(`${new Date().toISOString()}  ${c.sentinel}  ${c.check}: ${c.error}`);
+    }
   }
 
   console.error(
@@ -91,31 +135,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
   await watch.stop();
   return 0;
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
-    throw new Error(
-      `--timeout expects milliseconds (a positive integer), got ${JSON.stringify(values.timeout)}`,
-    );
-  }
-  return {
-    command: positionals[0],
-    location: positionals[1],
-    json: values.json ?? false,
-    timeout,
-    help: values.help ?? false,
-  };
 }
 
 // Run when executed (the bin), not when imported by tests.

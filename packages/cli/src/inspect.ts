@@ -48,8 +48,14 @@ export async function inspectDeployment(
   );
 
   const sentinels: SentinelReport[] = answers.map((a) => {
-    if ('error' in a)
-      return { address: formatAddress(a.address), reachable: false, error: a.error };
+    if ('error' in a) {
+      return {
+        address: formatAddress(a.address),
+        reachable: false,
+        ...(isRefusal(a.error) && { refused: true }),
+        error: a.error,
+      };
+    }
     const { master, state, peers, quorum } = a.value;
     const info = parseSentinelInfo(state);
     const epoch = Number(info['config-epoch']);
@@ -132,6 +138,50 @@ export async function inspectDeployment(
     }),
   );
   return { masterName: name, checkedAt, sentinels, master, replicas };
+}
+
+/** What one sentinel says about a master name, for `watch`'s first check. */
+export type MasterNameCheck = 'known' | 'unknown' | 'refused' | 'unreachable';
+
+/**
+ * Asks each sentinel once whether it monitors `options.masterName`
+ * (`SENTINEL get-master-addr-by-name`), bounded by `sentinelTimeout`.
+ */
+export async function checkMasterName(
+  options: ResolvedSentinelClientOptions,
+): Promise<{ sentinel: string; check: MasterNameCheck; error?: string }[]> {
+  const secrets = [options.password, options.sentinelPassword];
+  return Promise.all(
+    options.sentinels.map((address) =>
+      withConnection(sentinelConnection(options, address), (redis) =>
+        redis.call('SENTINEL', 'get-master-addr-by-name', options.masterName),
+      ).then(
+        (master) => ({
+          sentinel: formatAddress(address),
+          check: Array.isArray(master) ? ('known' as const) : ('unknown' as const),
+        }),
+        (error: unknown) => {
+          const message = redactSecrets(
+            error instanceof Error ? error.message : String(error),
+            secrets,
+          );
+          return {
+            sentinel: formatAddress(address),
+            check: isRefusal(message) ? ('refused' as const) : ('unreachable' as const),
+            error: message,
+          };
+        },
+      ),
+    ),
+  );
+}
+
+/**
+ * Whether an error is the server refusing who we are or what we may do, as
+ * opposed to not answering: the fix is a credential or an ACL, not the network.
+ */
+export function isRefusal(message: string): boolean {
+  return /^(NOAUTH|WRONGPASS|NOPERM)\b/.test(message);
 }
 
 function parseAddress(text: string): NodeAddress {

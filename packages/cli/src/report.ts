@@ -4,14 +4,30 @@
  * can be unit-tested on a hand-written report.
  */
 
-/** Overall state of a deployment, as an exit code would say it. */
-export type Verdict = 'healthy' | 'degraded' | 'down';
+/**
+ * Overall state of a deployment, as an exit code would say it. The last three
+ * say why nothing more could be learnt: no sentinel answered at all
+ * (`unreachable`), the sentinels answered but refused our credentials or
+ * permissions (`refused`), or none monitors this master name (`unknown-master`).
+ */
+export type Verdict =
+  | 'healthy'
+  | 'degraded'
+  | 'down'
+  | 'unreachable'
+  | 'refused'
+  | 'unknown-master';
 
 /** One sentinel, as asked. */
 export interface SentinelReport {
   /** `host:port` as configured or learnt. */
   address: string;
   reachable: boolean;
+  /**
+   * It answered, but refused our credentials or permissions (`NOAUTH`,
+   * `WRONGPASS`, `NOPERM`): `reachable` is false, `error` says which.
+   */
+  refused?: boolean;
   /** Why it could not be asked (redacted). */
   error?: string;
   /** The master it names, `host:port`, or `undefined` when it knows none. */
@@ -76,7 +92,7 @@ export interface Assessment {
   verdict: Verdict;
   /** Every problem found, most serious first. */
   problems: string[];
-  /** Whether every reachable sentinel names the same master. */
+  /** Whether the reachable sentinels that know this master name all name the same master. */
   sentinelsAgree: boolean;
   /** Whether at least one sentinel confirms a failover quorum. */
   quorum: boolean;
@@ -109,35 +125,66 @@ export function replicaProblems(replica: ReplicaReport, master: string | undefin
 }
 
 /**
- * Down: no master can take writes (no sentinel answers, none names a master,
- * or the named one does not answer as master). Degraded: writes work but
- * something is wrong (a sentinel unreachable, sentinels disagree, no failover
- * quorum, an unhealthy replica, no healthy replica). Healthy otherwise.
+ * Unreachable / refused / unknown-master: no sentinel answered, all that
+ * answered refused our credentials, or none monitors this master name. Down: no
+ * master can take writes (the named one does not answer as master). Degraded:
+ * writes work but something is wrong (a sentinel unreachable or refusing,
+ * sentinels disagree or one does not monitor the name, no failover quorum, an
+ * unhealthy replica, no healthy replica). Healthy otherwise.
  */
 export function assessReport(report: DeploymentReport): Assessment {
-  const down: string[] = [];
-  const degraded: string[] = [];
   const reachable = report.sentinels.filter((s) => s.reachable);
-  const named = new Set(reachable.map((s) => s.master ?? 'none'));
-  const sentinelsAgree = named.size === 1 && !named.has('none');
+  const knowing = reachable.filter((s) => s.master !== undefined);
+  const named = new Set(knowing.map((s) => s.master));
+  const sentinelsAgree = named.size === 1;
   const quorum = reachable.some((s) => s.quorumOk === true);
+  const sentinelProblems = report.sentinels
+    .filter((s) => !s.reachable)
+    .map((s) =>
+      s.refused
+        ? `sentinel ${s.address} refuses our credentials: ${s.error}`
+        : `sentinel ${s.address} unreachable: ${s.error}`,
+    );
+  const stop = (verdict: Verdict, problem: string): Assessment => ({
+    verdict,
+    problems: [problem, ...sentinelProblems],
+    sentinelsAgree: false,
+    quorum,
+    healthyReplicas: [],
+  });
 
-  if (reachable.length === 0) down.push('no sentinel is reachable');
-  else if (!report.master) down.push(`no sentinel knows a master named "${report.masterName}"`);
+  if (reachable.length === 0) {
+    return report.sentinels.some((s) => s.refused)
+      ? stop(
+          'refused',
+          'sentinels refuse our credentials: set SENTINELKIT_SENTINEL_PASSWORD (and SENTINELKIT_SENTINEL_USERNAME for an ACL user)',
+        )
+      : stop('unreachable', 'no sentinel is reachable');
+  }
+  if (knowing.length === 0) {
+    return stop(
+      'unknown-master',
+      `no sentinel monitors a master named "${report.masterName}" (check the name in the location)`,
+    );
+  }
+
+  const down: string[] = [];
+  const degraded: string[] = [...sentinelProblems];
   const master = report.master;
-  if (master && !master.reachable)
+  if (!master) down.push(`no sentinel knows a master named "${report.masterName}"`);
+  else if (!master.reachable)
     down.push(`master ${master.address} does not answer: ${master.error}`);
-  else if (master && master.role !== 'master') {
+  else if (master.role !== 'master') {
     down.push(`${master.address} is named master but reports role ${master.role ?? 'unknown'}`);
   }
 
-  for (const s of report.sentinels) {
-    if (!s.reachable) degraded.push(`sentinel ${s.address} unreachable: ${s.error}`);
+  for (const s of reachable) {
+    if (s.master === undefined)
+      degraded.push(`sentinel ${s.address} does not monitor "${report.masterName}"`);
   }
-  if (reachable.length > 0 && !sentinelsAgree) {
+  if (!sentinelsAgree)
     degraded.push(`sentinels disagree on the master: ${[...named].join(' vs ')}`);
-  }
-  if (reachable.length > 0 && !quorum) {
+  if (!quorum) {
     const why = reachable.find((s) => s.quorumMessage)?.quorumMessage;
     degraded.push(`no failover quorum${why ? `: ${why}` : ''}`);
   }
@@ -154,9 +201,19 @@ export function assessReport(report: DeploymentReport): Assessment {
   return { verdict, problems: [...down, ...degraded], sentinelsAgree, quorum, healthyReplicas };
 }
 
+/** Exit code of `sentinelkit status` for each verdict (documented in docs/cli.md). */
+export const EXIT_CODES: Readonly<Record<Verdict, number>> = Object.freeze({
+  healthy: 0,
+  degraded: 1,
+  down: 2,
+  unreachable: 3,
+  refused: 4,
+  'unknown-master': 5,
+});
+
 /** Exit code of `sentinelkit status` for a verdict. */
 export function exitCodeOf(verdict: Verdict): number {
-  return verdict === 'healthy' ? 0 : verdict === 'degraded' ? 1 : 2;
+  return EXIT_CODES[verdict];
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -170,6 +227,26 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const dash = (value: unknown) => (value === undefined || value === '' ? '-' : String(value));
+
+const HEADLINES: Readonly<Record<Verdict, string>> = {
+  healthy: 'HEALTHY',
+  degraded: 'DEGRADED',
+  down: 'DOWN',
+  unreachable: 'UNREACHABLE  (no sentinel answers)',
+  refused: 'REFUSED  (sentinels refuse our credentials)',
+  'unknown-master': 'UNKNOWN MASTER  (no sentinel monitors this name)',
+};
+
+function summary(report: DeploymentReport, assessment: Assessment): string {
+  return `sentinels ${assessment.sentinelsAgree ? 'agree' : 'DISAGREE'}, quorum ${
+    assessment.quorum ? 'ok' : 'NOT reachable'
+  }, ${assessment.healthyReplicas.length}/${report.replicas.length} replicas healthy`;
+}
+
+/** The error code of a refusal (`NOAUTH`, `WRONGPASS`, `NOPERM`). */
+function refusal(error: string | undefined): string {
+  return /^[A-Z]+/.exec(error ?? '')?.[0] ?? 'refused';
+}
 
 /** The human-readable report: one table of every node, then the verdict and its reasons. */
 export function renderReport(report: DeploymentReport, assessment = assessReport(report)): string {
@@ -208,7 +285,9 @@ export function renderReport(report: DeploymentReport, assessment = assessReport
       s.address,
       s.reachable
         ? `${dash(s.masterFlags?.join(','))} epoch:${dash(s.epoch)} peers:${dash(s.peersUp)}`
-        : 'unreachable',
+        : s.refused
+          ? `refused (${refusal(s.error)})`
+          : 'unreachable',
       dash(s.master),
       '-',
       '-',
@@ -219,9 +298,9 @@ export function renderReport(report: DeploymentReport, assessment = assessReport
         : dash(s.error),
     ]);
   }
-  const head = `${report.masterName}: ${assessment.verdict.toUpperCase()}  (sentinels ${
-    assessment.sentinelsAgree ? 'agree' : 'DISAGREE'
-  }, quorum ${assessment.quorum ? 'ok' : 'NOT reachable'}, ${assessment.healthyReplicas.length}/${report.replicas.length} replicas healthy)`;
+  const head = `${report.masterName}: ${HEADLINES[assessment.verdict]}${
+    master ? `  (${summary(report, assessment)})` : ''
+  }`;
   const body = table(['node', 'address', 'state', 'follows', 'lag', 'lag s', 'check'], rows);
   const problems = assessment.problems.map((p) => `  - ${p}`).join('\n');
   return `${head}\n\n${body}${problems ? `\n\nproblems:\n${problems}` : ''}\n`;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { resolveOptions } from '@sentinelkit/core';
 import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -26,6 +27,31 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
     error.mockRestore();
   }
 }
+
+/** A loopback port nothing listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('sentinelkit --version / help', () => {
+  it('--version prints the package version, exit 0', async () => {
+    const { code, out } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([['help'], ['--help'], ['-h']])('%s prints the usage, exit 0', async (arg) => {
+    const { code, out } = await run([arg]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Usage:/);
+    expect(out).toMatch(/--tls-ca/);
+    expect(out).toMatch(/exit codes/i);
+  });
+});
 
 describe('sentinelkit status / watch on a real topology', () => {
   let topology: SentinelTopology;
@@ -75,13 +101,64 @@ describe('sentinelkit status / watch on a real topology', () => {
     }
   });
 
-  it('wrong sentinel password: exit 2, each sentinel unreachable, no password printed', async () => {
+  it('wrong sentinel password: exit 4, each sentinel refuses, no password printed', async () => {
     const { code, out } = await run(['status', topology.location], {
       SENTINELKIT_SENTINEL_PASSWORD: 'wrong-secret',
     });
-    expect(code).toBe(2);
-    expect(out).toMatch(/DOWN/);
+    expect(code).toBe(4);
+    expect(out).toMatch(/^mymaster: REFUSED/);
+    expect(out).toMatch(/sentinel +\S+ +refused \(WRONGPASS\)/);
+    expect(out).not.toMatch(/unreachable|DISAGREE/);
+    expect(out).not.toMatch(/secret/);
+  });
+
+  it('no sentinel password: exit 4, each sentinel "refused", not "unreachable" nor "DISAGREE"', async () => {
+    const { code, out } = await run(['status', topology.location], {});
+    expect(code).toBe(4);
+    expect(out).toMatch(/^mymaster: REFUSED/);
+    expect(out).toMatch(/sentinels refuse our credentials/);
+    expect(out).toMatch(/sentinel +\S+ +refused \(NOAUTH\)/);
+    expect(out).not.toMatch(/unreachable|DISAGREE|disagree/);
+  });
+
+  it('a master name no sentinel monitors: exit 5, in its own words', async () => {
+    const location = `othermaster/${topology.sentinelNodes.map((n) => n.address).join(',')}`;
+    const { code, out } = await run(['status', location], env);
+    expect(code).toBe(5);
+    expect(out).toMatch(/^othermaster: UNKNOWN MASTER/);
+    expect(out).toMatch(/no sentinel monitors a master named "othermaster"/);
+    expect(out).not.toMatch(/DISAGREE|disagree|none/);
+  });
+
+  it('no sentinel listening: exit 3, "no sentinel is reachable", no "DISAGREE"', async () => {
+    const port = await closedPort();
+    const { code, out } = await run(['status', `mymaster/127.0.0.1:${port}`], env);
+    expect(code).toBe(3);
+    expect(out).toMatch(/^mymaster: UNREACHABLE/);
     expect(out).toMatch(/no sentinel is reachable/);
+    expect(out).not.toMatch(/DISAGREE|disagree/);
+  });
+
+  it('watch on a name no sentinel monitors says so and exits 5 (does not wait forever)', async () => {
+    const location = `othermaster/${topology.sentinelNodes.map((n) => n.address).join(',')}`;
+    const { code, err } = await run(['watch', location], env);
+    expect(code).toBe(5);
+    expect(err).toMatch(/no sentinel monitors a master named "othermaster"/);
+  });
+
+  it('watch with refused credentials says so and exits 4', async () => {
+    const { code, err } = await run(['watch', topology.location], {});
+    expect(code).toBe(4);
+    expect(err).toMatch(/refuse/);
+  });
+
+  it('takes the location from SENTINELKIT_LOCATION (keeps URL passwords out of the process list)', async () => {
+    const url = `redis+sentinel://:data-secret@${topology.sentinelNodes
+      .map((n) => n.address)
+      .join(',')}/mymaster/0?sentinelPassword=sentinel-secret`;
+    const { code, out } = await run(['status'], { SENTINELKIT_LOCATION: url });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^mymaster: HEALTHY/);
     expect(out).not.toMatch(/secret/);
   });
 

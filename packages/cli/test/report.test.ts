@@ -85,18 +85,6 @@ describe('assessReport', () => {
 
   it.each<[string, (r: DeploymentReport) => void, RegExp]>([
     [
-      'no sentinel reachable',
-      (r) => {
-        for (const s of r.sentinels) Object.assign(s, { reachable: false, error: 'refused' });
-      },
-      /no sentinel is reachable/,
-    ],
-    [
-      'an unknown master name',
-      (r) => (r.master = undefined),
-      /no sentinel knows a master named "mymaster"/,
-    ],
-    [
       'a master that does not answer',
       (r) => (r.master = { address: 'm:6379', reachable: false, error: 'timed out' }),
       /does not answer/,
@@ -109,6 +97,77 @@ describe('assessReport', () => {
     expect(assessment.verdict).toBe('down');
     expect(assessment.problems[0]).toMatch(problem);
     expect(exitCodeOf(assessment.verdict)).toBe(2);
+  });
+});
+
+describe('assessReport when the sentinels cannot tell', () => {
+  const noMaster = (r: DeploymentReport) => {
+    r.master = undefined;
+    r.replicas = [];
+  };
+  it.each<[string, (r: DeploymentReport) => void, string, number, RegExp]>([
+    [
+      'no sentinel reachable',
+      (r) => {
+        noMaster(r);
+        for (const s of r.sentinels) Object.assign(s, { reachable: false, error: 'ECONNREFUSED' });
+      },
+      'unreachable',
+      3,
+      /^no sentinel is reachable$/,
+    ],
+    [
+      'every sentinel refusing the credentials',
+      (r) => {
+        noMaster(r);
+        for (const s of r.sentinels) {
+          Object.assign(s, {
+            reachable: false,
+            refused: true,
+            error: 'NOAUTH Authentication required.',
+          });
+        }
+      },
+      'refused',
+      4,
+      /sentinels refuse our credentials: set SENTINELKIT_SENTINEL_PASSWORD/,
+    ],
+    [
+      'a master name no sentinel monitors',
+      (r) => {
+        noMaster(r);
+        for (const s of r.sentinels) {
+          Object.assign(s, {
+            master: undefined,
+            quorumOk: false,
+            quorumMessage: 'ERR No such master with that name',
+          });
+        }
+      },
+      'unknown-master',
+      5,
+      /no sentinel monitors a master named "mymaster"/,
+    ],
+  ])('says so in its own words with %s', (_, mutate, verdict, code, problem) => {
+    const report = healthy();
+    mutate(report);
+    const assessment = assessReport(report);
+    expect(assessment.verdict).toBe(verdict);
+    expect(assessment.problems[0]).toMatch(problem);
+    expect(assessment.problems.join('\n')).not.toMatch(/disagree|none/);
+    expect(exitCodeOf(assessment.verdict)).toBe(code);
+    const text = renderReport(report, assessment);
+    expect(text).not.toMatch(/DISAGREE|disagree/);
+    if (verdict === 'refused') expect(text).toMatch(/sentinel +s1:26379 +refused \(NOAUTH\)/);
+  });
+
+  it('a sentinel that does not monitor the name (others do) is a problem of its own, not a disagreement', () => {
+    const report = healthy();
+    report.sentinels[2]!.master = undefined;
+    const assessment = assessReport(report);
+    expect(assessment.verdict).toBe('degraded');
+    expect(assessment.sentinelsAgree).toBe(true);
+    expect(assessment.problems).toEqual(['sentinel s3:26379 does not monitor "mymaster"']);
   });
 });
 
