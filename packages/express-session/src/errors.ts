@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Every {@link SessionStoreErrorCode}, for runtime checks. */
 export const SESSION_STORE_ERROR_CODES = Object.freeze([
   'INVALID_OPTION',
@@ -56,4 +58,15 @@ export function isSessionStoreError(
     (SESSION_STORE_ERROR_CODES as readonly unknown[]).includes(actual) &&
     (code === undefined || actual === code)
   );
+}
+
+/**
+ * A session id as error messages may show it. The id is a bearer credential
+ * (whoever has it is logged in), and messages end up in logs: show its first 4
+ * characters, its length and the start of its SHA-256, enough to tell ids apart
+ * and to find the same one in another log line, never enough to use it.
+ */
+export function describeSessionId(sid: string): string {
+  const hash = createHash('sha256').update(sid).digest('hex').slice(0, 8);
+  return `"${sid.slice(0, 4)}…" (${sid.length} characters, sha256 ${hash})`;
 }

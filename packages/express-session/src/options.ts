@@ -166,21 +166,41 @@ function integer(
 ): number {
   const value = options[name];
   if (value === undefined) return fallback;
+  if (name === 'scanCount') {
+    // connect-redis: `scanCount || 100`, and a numeric string (from an env variable) works there.
+    if (value === 0 || value === null || value === '') return fallback;
+    const count = numeric(value);
+    if (count !== undefined && Number.isInteger(count) && count >= min) return count;
+  }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw invalid(name, `an integer >= ${min}`, value);
   }
   return value;
 }
 
+/**
+ * A flag as connect-redis reads it (`value || false`) where that is unambiguous: booleans, 0, 1,
+ * null. Strings are refused: connect-redis would read `"false"` as true.
+ */
 function flag(
   options: SentinelStoreOptions,
   name: 'disableTTL' | 'disableTouch',
   fallback: boolean,
 ): boolean {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw invalid(name, 'true or false', value);
+  const value: unknown = options[name];
+  if (value === undefined || value === null) return fallback;
+  if (value === 0 || value === 1) return value === 1;
+  if (typeof value !== 'boolean') {
+    throw invalid(name, 'true or false (or 1/0; a string is ambiguous: "false" is truthy)', value);
+  }
   return value;
+}
+
+/** A number, or the number a plain decimal string (an env variable, say) spells; else undefined. */
+function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
 }
 
 /**
@@ -207,10 +227,16 @@ export function resolveStoreOptions(options: SentinelStoreOptions): ResolvedSent
   }
   const prefix = options.prefix ?? DEFAULT_STORE_OPTIONS.prefix;
   if (typeof prefix !== 'string') throw invalid('prefix', 'a string', prefix);
-  // connect-redis treats a falsy ttl as "use the default"; so do we.
-  const ttl = options.ttl || DEFAULT_STORE_OPTIONS.ttl;
-  if (typeof ttl !== 'function' && (typeof ttl !== 'number' || !Number.isFinite(ttl))) {
-    throw invalid('ttl', 'seconds (a number) or a function of the session', ttl);
+  // connect-redis treats a falsy ttl as "use the default", and passes a numeric string (from an
+  // env variable) to Redis as is; so do we, as a number.
+  const given = options.ttl || DEFAULT_STORE_OPTIONS.ttl;
+  const ttl = typeof given === 'function' ? given : numeric(given);
+  if (ttl === undefined || (typeof ttl === 'number' && !Number.isFinite(ttl))) {
+    throw invalid(
+      'ttl',
+      'seconds (a number or a numeric string) or a function of the session',
+      given,
+    );
   }
   const serializer = options.serializer ?? DEFAULT_STORE_OPTIONS.serializer;
   if (typeof serializer?.parse !== 'function' || typeof serializer?.stringify !== 'function') {

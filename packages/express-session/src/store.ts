@@ -1,11 +1,12 @@
 import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
 import { type SessionData, Store } from 'express-session';
 import { TickBatch } from './batch.js';
-import { SessionStoreError } from './errors.js';
+import { describeSessionId, SessionStoreError } from './errors.js';
 import {
   type ResolvedSentinelStoreOptions,
   resolveStoreOptions,
   type SentinelStoreOptions,
+  type SessionSerializer,
   sessionTtlSeconds,
 } from './options.js';
 import { type Connection, ReplicatedWriter } from './writer.js';
@@ -139,9 +140,42 @@ export class SentinelStore extends Store {
     return finish(observed, callback);
   }
 
-  /** The key prefix (as connect-redis' `store.prefix`). */
+  // connect-redis 9 has these as properties; code written for it reads them. Read-only here:
+  // the options are validated once, and writes hold them (see docs/express-session.md).
+
+  /** The key prefix (connect-redis' `store.prefix`). */
   get prefix(): string {
     return this.options.prefix;
+  }
+
+  /** The SentinelClient (connect-redis' `store.client`; the store never closes it). */
+  get client(): SentinelClient {
+    return this.#client;
+  }
+
+  /** Seconds, or a function of the session (connect-redis' `store.ttl`). */
+  get ttl(): number | ((session: SessionData) => number) {
+    return this.options.ttl;
+  }
+
+  /** `COUNT` of each `SCAN` (connect-redis' `store.scanCount`). */
+  get scanCount(): number {
+    return this.options.scanCount;
+  }
+
+  /** connect-redis' `store.serializer`. */
+  get serializer(): SessionSerializer {
+    return this.options.serializer;
+  }
+
+  /** connect-redis' `store.disableTouch`. */
+  get disableTouch(): boolean {
+    return this.options.disableTouch;
+  }
+
+  /** connect-redis' `store.disableTTL`. */
+  get disableTTL(): boolean {
+    return this.options.disableTTL;
   }
 
   /** The session, or `null` when there is none. */
@@ -217,10 +251,10 @@ export class SentinelStore extends Store {
 
   #key(sid: string): string {
     if (typeof sid !== 'string' || !this.options.sidPattern.test(sid)) {
-      const shown = typeof sid === 'string' ? JSON.stringify(sid.slice(0, 64)) : typeof sid;
+      const shown = typeof sid === 'string' ? describeSessionId(sid) : `of type ${typeof sid}`;
       throw new SessionStoreError(
         'INVALID_SESSION_ID',
-        `session id ${shown}${typeof sid === 'string' && sid.length > 64 ? `… (${sid.length} characters)` : ''} does not match sidPattern ${this.options.sidPattern}; Redis was not asked`,
+        `session id ${shown} does not match sidPattern ${this.options.sidPattern}; Redis was not asked`,
       );
     }
     return this.options.prefix + sid;
@@ -249,15 +283,7 @@ export class SentinelStore extends Store {
     }
     if (withTtl) this.#rememberExpiry(sid, pttl);
     if (text === null) return null;
-    try {
-      return await this.options.serializer.parse(text);
-    } catch (error) {
-      throw new SessionStoreError(
-        'PARSE_FAILED',
-        `the stored session "${key}" could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
-        { cause: error },
-      );
-    }
+    return this.#parse(sid, text);
   }
 
   /**
@@ -328,6 +354,18 @@ export class SentinelStore extends Store {
     this.#expiries.set(sid, pttl === -1 ? Number.POSITIVE_INFINITY : Date.now() + pttl);
   }
 
+  async #parse(sid: string, text: string): Promise<SessionData> {
+    try {
+      return await this.options.serializer.parse(text);
+    } catch (error) {
+      throw new SessionStoreError(
+        'PARSE_FAILED',
+        `the stored session ${describeSessionId(sid)} under prefix ${JSON.stringify(this.options.prefix)} could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
+    }
+  }
+
   async #set(sid: string, session: SessionData): Promise<void> {
     const key = this.#key(sid);
     this.#expiries.delete(sid);
@@ -339,21 +377,21 @@ export class SentinelStore extends Store {
     } catch (error) {
       throw new SessionStoreError(
         'SERIALIZE_FAILED',
-        `session "${sid}" could not be serialized (${(error as Error)?.message ?? error}); nothing was written`,
+        `session ${describeSessionId(sid)} could not be serialized (${(error as Error)?.message ?? error}); nothing was written`,
         { cause: error },
       );
     }
     if (typeof text !== 'string') {
       throw new SessionStoreError(
         'SERIALIZE_FAILED',
-        `serializer.stringify returned ${typeof text} for session "${sid}", not a string; nothing was written`,
+        `serializer.stringify returned ${typeof text} for session ${describeSessionId(sid)}, not a string; nothing was written`,
       );
     }
     const bytes = Buffer.byteLength(text);
     if (bytes > this.options.maxSessionBytes) {
       throw new SessionStoreError(
         'SESSION_TOO_LARGE',
-        `session "${sid}" is ${bytes} bytes serialized, over maxSessionBytes (${this.options.maxSessionBytes}); nothing was written`,
+        `session ${describeSessionId(sid)} is ${bytes} bytes serialized, over maxSessionBytes (${this.options.maxSessionBytes}); nothing was written`,
       );
     }
     await this.#replicated((master) =>
@@ -459,18 +497,9 @@ export class SentinelStore extends Store {
       });
       for (const [j, text] of values.entries()) {
         if (text === null) continue; // expired or deleted since the scan
-        const key = chunk[j]!;
-        let session: SessionData;
-        try {
-          session = await this.options.serializer.parse(text);
-        } catch (error) {
-          throw new SessionStoreError(
-            'PARSE_FAILED',
-            `the stored session "${key}" could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
-            { cause: error },
-          );
-        }
-        sessions.push(Object.assign(session, { id: key.slice(cut) }));
+        const sid = chunk[j]!.slice(cut);
+        const session = await this.#parse(sid, text);
+        sessions.push(Object.assign(session, { id: sid }));
       }
     }
     return sessions;
@@ -504,15 +533,20 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
+/**
+ * Settles `work` for a callback the way connect-redis 9 does: `(null, value)`,
+ * `(null, null)` for a call with no value, `(error, null)`.
+ */
 function finish<T>(work: Promise<T>, callback: StoreCallback<T> | undefined): Promise<T> {
   if (!callback) return work;
+  const done = callback as (error: unknown, value: T | null) => void;
   return work.then(
     (value) => {
-      callback(null, value);
+      done(null, value ?? null);
       return value;
     },
     (error: unknown) => {
-      callback(error);
+      done(error, null);
       return undefined as T;
     },
   );

@@ -97,7 +97,6 @@ describe('options', () => {
     ['ttl', { client, ttl: 'long' }],
     ['ttl', { client, ttl: Number.POSITIVE_INFINITY }],
     ['serializer', { client, serializer: { parse: JSON.parse } }],
-    ['scanCount', { client, scanCount: 0 }],
     ['scanCount', { client, scanCount: 1.5 }],
     ['readFrom', { client, readFrom: 'replica-only' }],
     ['touchAfter', { client, touchAfter: -1 }],
@@ -106,7 +105,7 @@ describe('options', () => {
     ['maxClockSkew', { client, maxClockSkew: -1 }],
     ['maxSessionBytes', { client, maxSessionBytes: 0 }],
     ['disableTTL', { client, disableTTL: 'yes' }],
-    ['disableTouch', { client, disableTouch: 1 }],
+    ['disableTouch', { client, disableTouch: 'yes' }],
     ['sidPattern', { client, sidPattern: '^a$' }],
     ['sidPattern', { client, sidPattern: /a/g }],
     ['heartbeatKey', { client, heartbeatKey: '' }],
@@ -210,6 +209,117 @@ describe('bad input never reaches Redis', () => {
       code: 'SESSION_TOO_LARGE',
     });
     expect(fake.raw.write).not.toHaveBeenCalled();
+  });
+});
+
+describe('session ids are credentials: errors never carry one whole', () => {
+  const sid = 'jKx3Qm0_r5d-LN1a2b3c4d5e6f7g8h9iSECRET';
+
+  it.each<[string, () => Promise<unknown>]>([
+    [
+      'SERIALIZE_FAILED (stringify throws)',
+      () => {
+        const store = new SentinelStore({ client: fakeClient().client });
+        const circular = session() as SessionData & { self?: unknown };
+        circular.self = circular;
+        return store.set(sid, circular);
+      },
+    ],
+    [
+      'SERIALIZE_FAILED (not a string)',
+      () =>
+        new SentinelStore({
+          client: fakeClient().client,
+          serializer: { parse: JSON.parse, stringify: () => undefined as unknown as string },
+        }).set(sid, session()),
+    ],
+    [
+      'SESSION_TOO_LARGE',
+      () =>
+        new SentinelStore({ client: fakeClient().client, maxSessionBytes: 10 }).set(sid, session()),
+    ],
+    [
+      'PARSE_FAILED',
+      () => {
+        const fake = fakeClient();
+        fake.raw.read.mockResolvedValueOnce(['not json', null] as never);
+        return new SentinelStore({ client: fake.client, readFrom: 'master' }).get(sid);
+      },
+    ],
+    ['INVALID_SESSION_ID', () => new SentinelStore({ client: fakeClient().client }).get(`${sid} `)],
+  ])('%s names the session by a prefix, its length and a hash', async (_, call) => {
+    const error = (await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toBeInstanceOf(SessionStoreError);
+    expect(error.message).not.toContain(sid);
+    expect(error.message).not.toContain('SECRET');
+    expect(error.message).toMatch(/"jKx3…" \(3[89] characters, sha256 [0-9a-f]{8}\)/);
+  });
+});
+
+describe('connect-redis 9 drop-in', () => {
+  it('exposes client, prefix, ttl, scanCount, serializer, disableTouch, disableTTL as properties', () => {
+    const { client } = fakeClient();
+    const serializer = { parse: JSON.parse, stringify: JSON.stringify };
+    const store = new SentinelStore({
+      client,
+      prefix: 'app:',
+      ttl: 60,
+      scanCount: 10,
+      serializer,
+      disableTouch: true,
+      disableTTL: false,
+    });
+    expect(store).toMatchObject({
+      client,
+      prefix: 'app:',
+      ttl: 60,
+      scanCount: 10,
+      serializer,
+      disableTouch: true,
+      disableTTL: false,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['a numeric string ttl (from an env variable)', { ttl: '3600' }, { ttl: 3600 }],
+    ['scanCount 0 (the default, as in connect-redis)', { scanCount: 0 }, { scanCount: 100 }],
+    ['a numeric string scanCount', { scanCount: '50' }, { scanCount: 50 }],
+    ['disableTTL 1', { disableTTL: 1 }, { disableTTL: true }],
+    ['disableTouch 0', { disableTouch: 0 }, { disableTouch: false }],
+    ['disableTTL null', { disableTTL: null }, { disableTTL: false }],
+  ])('accepts what connect-redis accepts unambiguously: %s', (_, given, resolved) => {
+    const store = new SentinelStore({ client: fakeClient().client, ...given } as never);
+    expect(store).toMatchObject(resolved);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['ttl', { ttl: '1h' }],
+    ['disableTTL', { disableTTL: 'false' }],
+    ['disableTouch', { disableTouch: 2 }],
+    ['scanCount', { scanCount: -1 }],
+  ])('refuses an ambiguous %s, naming it', (name, given) => {
+    expect(() => new SentinelStore({ client: fakeClient().client, ...given } as never)).toThrow(
+      `"${name}"`,
+    );
+  });
+
+  it('callbacks get what connect-redis 9 passes: (null, null) on success, (null, value), (error, null)', async () => {
+    const fake = fakeClient({ replicas: 0 });
+    fake.raw.read.mockResolvedValueOnce([null] as never);
+    const store = new SentinelStore({ client: fake.client, readFrom: 'master' });
+    const args = (call: (cb: (...a: unknown[]) => void) => unknown) =>
+      new Promise<unknown[]>((resolve) => call((...a) => resolve(a)));
+    expect(await args((cb) => store.get('abc', cb))).toEqual([null, null]);
+    expect(await args((cb) => store.set('abc', session(), cb))).toEqual([null, null]);
+    expect(await args((cb) => store.destroy('abc', cb))).toEqual([null, null]);
+    expect(await args((cb) => store.touch('abc', session(), cb))).toEqual([null, null]);
+    const failed = await args((cb) => store.get('bad id', cb));
+    expect(failed).toHaveLength(2);
+    expect(failed[0]).toBeInstanceOf(SessionStoreError);
+    expect(failed[1]).toBeNull();
   });
 });
 
