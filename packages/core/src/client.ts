@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import {
+  closeNow,
   type DataNodeOptions,
   dataNodeOptions,
   messageOf,
@@ -182,11 +183,6 @@ class DataNode {
   }
 }
 
-function closeNow(redis: Redis): void {
-  redis.disconnect();
-  redis.stream?.destroy();
-}
-
 type Waiter = { resolve: (node: DataNode) => void; reject: (error: Error) => void };
 
 const delay = (ms: number) =>
@@ -223,6 +219,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #connecting: Promise<void> | undefined;
 
   #master: DataNode | undefined;
+  // The master before #master, kept after a loss so MASTER_CHANGE can name it as `previous`.
+  #lastMaster: NodeAddress | undefined;
   // Sentinel's config epoch of #master, or a lower bound after a pushed switch.
   #masterEpoch: number | undefined;
   readonly #masterWaiters = new Set<Waiter>();
@@ -254,6 +252,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   constructor(options: ResolvedSentinelClientOptions) {
     super();
+    // One client is meant to be shared by every store and module of an app, each listening to
+    // its events: many listeners are the normal case, not a leak.
+    this.setMaxListeners(0);
     this.#options = options;
     this.#secrets = secretsOf(options);
     this.#link = new SentinelLink(options, (error) => this.#report(error));
@@ -392,8 +393,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     for (const waiter of this.#masterWaiters) waiter.reject(this.#closedError());
     this.#masterWaiters.clear();
     const connections = this.#teardownNodes();
-    this.#link.shutdown();
-    await Promise.all([this.#watch.close(), ...connections.map(waitForEnd)]);
+    await Promise.all([this.#link.shutdown(), this.#watch.close(), ...connections.map(waitForEnd)]);
   }
 
   override toString(): string {
@@ -540,12 +540,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const deadline = Date.now() + this.#options.connectTimeout;
     for (;;) {
       if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
-      const answer = await this.#link.ask(deadline).catch((error: unknown) => {
+      const first = await this.#link.ask(deadline).catch((error: unknown) => {
         // A close() during the query makes it fail: say so, not "no sentinel".
         throw (this.#status as ClientStatus) === 'closed' ? this.#closedError() : error;
       });
       try {
-        const master = await this.#verifyMaster(answer.master, deadline);
+        const { node: master, answer } = await this.#verifyNamed(first, deadline);
         // close() may have run while we were verifying.
         if ((this.#status as ClientStatus) === 'closed') {
           master.close();
@@ -572,6 +572,35 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#status = 'ready';
     this.#watch.watch(this.#link.sentinels);
     this.#schedulePoll();
+  }
+
+  /**
+   * Verifies the master `first` names. When it is not master (or cannot be reached), the
+   * sentinel that named it may be stale (partitioned away, still naming the old master): the
+   * other sentinels are asked, and the masters they name tried, highest config epoch first.
+   * Throws the first answer's failure when none verifies (every sentinel names a node that is
+   * not master yet: a failover in progress), for the caller to retry.
+   */
+  async #verifyNamed(
+    first: SentinelAnswer,
+    deadline: number,
+  ): Promise<{ node: DataNode; answer: SentinelAnswer }> {
+    try {
+      return { node: await this.#verifyMaster(first.master, deadline), answer: first };
+    } catch (error) {
+      if (!isWrongMaster(error) || (this.#status as ClientStatus) === 'closed') throw error;
+      this.#link.demote(first.from);
+      const tried = [first.master];
+      for (const answer of await this.#link.survey(deadline, first.from)) {
+        if (tried.some((t) => same(t, answer.master))) continue;
+        tried.push(answer.master);
+        const node = await this.#verifyMaster(answer.master, deadline).catch(() => undefined);
+        if (!node) continue;
+        this.#link.promote(answer.from);
+        return { node, answer };
+      }
+      throw error;
+    }
   }
 
   /** Connects to the node Sentinel names as master and checks that it says so itself. */
@@ -664,7 +693,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       this.#retiredWrites += previous.writes;
       previous.close();
     }
+    const previousAddress = previous ? previous.address : this.#lastMaster;
     this.#master = node;
+    this.#lastMaster = node.address;
     const promoted = this.#replicas.get(node.key);
     if (promoted) this.#removeReplica(promoted, 'promoted');
     node.redis.once('close', () => this.#dropMaster(node, 'connection-lost'));
@@ -685,7 +716,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#releaseHold();
     this.#emitTopology({
       type: 'MASTER_CHANGE',
-      previous: previous ? { ...previous.address } : undefined,
+      previous: previousAddress ? { ...previousAddress } : undefined,
       current: { ...node.address },
       reason,
       switchedAt,
@@ -888,22 +919,27 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       try {
         const deadline = Date.now() + this.#options.connectTimeout;
         this.#sentinelQueries++;
-        const answer = await this.#link.ask(deadline).catch((error: unknown) => {
+        const first = await this.#link.ask(deadline).catch((error: unknown) => {
           this.#sentinelQueryFailures++;
           throw error;
         });
         if (this.#status !== 'ready') return;
         this.#watch.watch(this.#link.sentinels);
-        const master = this.#master;
-        if (master && same(master.announced, answer.master)) {
-          if (answer.epoch !== undefined) this.#masterEpoch = answer.epoch;
-          if (answer.masterFlags.includes('s_down') || answer.masterFlags.includes('o_down')) {
-            void this.#suspectMaster(master);
+        let answer = await this.#follow(first, reason);
+        if (!answer) {
+          // The sentinel asked first named a node that is not master: it may be stale
+          // (partitioned away). The others are asked, highest config epoch first.
+          this.#link.demote(first.from);
+          for (const other of await this.#link.survey(deadline, first.from)) {
+            if (same(other.master, first.master)) continue;
+            answer = await this.#follow(other, reason);
+            if (answer) {
+              this.#link.promote(other.from);
+              break;
+            }
           }
-        } else if (!master || this.#isNewer(answer.epoch)) {
-          await this.#switchTo(answer.master, reason, answer.epoch);
         }
-        await this.#reconcile(answer, deadline);
+        if (answer) await this.#reconcile(answer, deadline);
       } catch (error) {
         this.#report(error);
       } finally {
@@ -911,6 +947,30 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       }
     })();
     return this.#refreshing;
+  }
+
+  /**
+   * Brings writes in line with one sentinel's answer: keeps the master when it names ours,
+   * switches when it names a newer one. Returns the answer when the client ends up on (or
+   * stays with) the master it names, `undefined` when that node could not be verified.
+   */
+  async #follow(
+    answer: SentinelAnswer,
+    reason: MasterChangeReason,
+  ): Promise<SentinelAnswer | undefined> {
+    const master = this.#master;
+    if (master && same(master.announced, answer.master)) {
+      if (answer.epoch !== undefined) this.#masterEpoch = answer.epoch;
+      if (answer.masterFlags.includes('s_down') || answer.masterFlags.includes('o_down')) {
+        void this.#suspectMaster(master);
+      }
+      return answer;
+    }
+    // An older configuration than the one we follow: nothing to do, nothing wrong.
+    if (master && !this.#isNewer(answer.epoch)) return answer;
+    await this.#switchTo(answer.master, reason, answer.epoch);
+    const now = this.#master;
+    return now && same(now.announced, answer.master) ? answer : undefined;
   }
 
   /** Whether an answer's epoch names a newer configuration than the master we follow. */
@@ -1093,6 +1153,14 @@ function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> 
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** The node Sentinel named is not master, or could not be reached to check. */
+function isWrongMaster(error: unknown): boolean {
+  return !(
+    error instanceof SentinelKitError &&
+    (error.code === 'AUTH_FAILED' || error.code === 'CLIENT_CLOSED')
+  );
 }
 
 function waitForEnd(redis: Redis): Promise<void> {

@@ -104,7 +104,7 @@ export async function openConnection(
   try {
     await withTimeout(redis.connect(), ms, formatAddress(address));
   } catch (error) {
-    redis.disconnect();
+    closeNow(redis);
     const cause = firstError ?? (error as Error);
     const message = redactSecrets(cause.message, secrets);
     if (AUTH_ERROR.test(message)) {
@@ -125,6 +125,19 @@ export async function openConnection(
   } finally {
     redis.off('error', onError);
   }
+}
+
+/**
+ * Closes `redis` at once and leaves nothing behind. ioredis' `disconnect()` ends the socket
+ * gracefully and arms a `disconnectTimeout` timer (2 s) cleared by the socket's `'close'`; on a
+ * socket that already closed (a refused connection, a lost one) that never comes, so the timer
+ * outlives the client and holds the process. An ended connection is left alone, and any other
+ * socket is destroyed, which closes it now and clears the timer.
+ */
+export function closeNow(redis: Redis): void {
+  if (redis.status === 'end') return;
+  redis.disconnect();
+  redis.stream?.destroy();
 }
 
 /** A short, secret-free message for any thrown value. */

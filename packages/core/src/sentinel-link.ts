@@ -1,4 +1,11 @@
-import { messageOf, openConnection, Redis, sentinelOptions, withTimeout } from './connections.js';
+import {
+  closeNow,
+  messageOf,
+  openConnection,
+  Redis,
+  sentinelOptions,
+  withTimeout,
+} from './connections.js';
 import {
   MasterNameUnknownError,
   NoSentinelReachableError,
@@ -26,6 +33,8 @@ export interface SentinelAnswer {
   replicas: unknown;
   /** Other sentinels watching this master, as announced (before the NAT map). */
   sentinels: NodeAddress[];
+  /** The sentinel that answered. */
+  from: NodeAddress;
 }
 
 /**
@@ -38,6 +47,7 @@ export class SentinelLink {
   private connection: { address: NodeAddress; redis: Redis } | undefined;
   private readonly secrets: (string | undefined)[];
   private stopped = false;
+  private readonly surveying = new Set<Redis>();
 
   constructor(
     private readonly options: ResolvedSentinelClientOptions,
@@ -113,19 +123,89 @@ export class SentinelLink {
     return grew;
   }
 
+  /**
+   * Asks every sentinel but `except` at once, each on a connection of its own bounded by
+   * `sentinelTimeout` and `deadline`, and returns the answers, highest config epoch first. Used
+   * when the sentinel asked first named a node that is not master: it may be partitioned away
+   * and stale, and the others know better. Sentinels that fail are left out.
+   */
+  async survey(deadline: number, except: NodeAddress): Promise<SentinelAnswer[]> {
+    const answers = await Promise.all(
+      this.known.filter((address) => address !== except).map((a) => this.askOnce(a, deadline)),
+    );
+    return answers
+      .filter((answer) => answer !== undefined)
+      .sort((a, b) => (b.epoch ?? -1) - (a.epoch ?? -1));
+  }
+
+  /** Moves a sentinel that gave a stale answer to the end of the list. */
+  demote(address: NodeAddress): void {
+    const index = this.known.indexOf(address);
+    if (index < 0 || index === this.known.length - 1) return;
+    this.known.splice(index, 1);
+    this.known.push(address);
+    this.drop(address);
+  }
+
+  /** Moves a sentinel whose answer proved right to the front. */
+  promote(address: NodeAddress): void {
+    const index = this.known.indexOf(address);
+    if (index > 0) {
+      this.known.splice(index, 1);
+      this.known.unshift(address);
+    }
+  }
+
   close(): void {
-    this.connection?.redis.disconnect();
+    if (this.connection) closeNow(this.connection.redis);
     this.connection = undefined;
   }
 
-  /** Closes the connection for good: a query in flight fails and no sentinel is tried after it. */
-  shutdown(): void {
+  /**
+   * Closes the connection for good: a query in flight fails and no sentinel is tried after it.
+   * Resolves once the socket is closed.
+   */
+  async shutdown(): Promise<void> {
     this.stopped = true;
+    const open = [...this.surveying];
+    if (this.connection) open.push(this.connection.redis);
     this.close();
+    for (const redis of this.surveying) closeNow(redis);
+    await Promise.all(
+      open.map((redis) =>
+        redis.status === 'end'
+          ? undefined
+          : new Promise<void>((resolve) => redis.once('end', () => resolve())),
+      ),
+    );
+  }
+
+  private async askOnce(
+    address: NodeAddress,
+    deadline: number,
+  ): Promise<SentinelAnswer | undefined> {
+    const budget = Math.min(this.options.sentinelTimeout, deadline - Date.now());
+    if (budget <= 0 || this.stopped) return undefined;
+    const redis = new Redis(sentinelOptions(this.options, address));
+    // A sentinel that fails here is simply not counted; the regular link reports failures.
+    redis.on('error', () => {});
+    this.surveying.add(redis);
+    try {
+      await openConnection(redis, address, budget, this.secrets);
+      return await withTimeout(this.read(redis, address), budget, formatAddress(address));
+    } catch {
+      return undefined;
+    } finally {
+      this.surveying.delete(redis);
+      closeNow(redis);
+    }
   }
 
   private async query(address: NodeAddress, budget: number): Promise<SentinelAnswer> {
-    const redis = await this.connectionTo(address, budget);
+    return this.read(await this.connectionTo(address, budget), address);
+  }
+
+  private async read(redis: Redis, from: NodeAddress): Promise<SentinelAnswer> {
     const name = this.options.masterName;
     const [master, state, replicas, sentinels] = await Promise.all([
       redis.call('SENTINEL', 'get-master-addr-by-name', name),
@@ -146,6 +226,7 @@ export class SentinelLink {
         const port = Number(info.port);
         return info.ip && Number.isInteger(port) ? [{ host: info.ip, port }] : [];
       }),
+      from,
     };
   }
 
@@ -159,14 +240,6 @@ export class SentinelLink {
     await openConnection(redis, address, budget, this.secrets);
     this.connection = { address, redis };
     return redis;
-  }
-
-  private promote(address: NodeAddress): void {
-    const index = this.known.indexOf(address);
-    if (index > 0) {
-      this.known.splice(index, 1);
-      this.known.unshift(address);
-    }
   }
 
   private drop(address: NodeAddress): void {

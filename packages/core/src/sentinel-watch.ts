@@ -39,6 +39,9 @@ export class SentinelWatch {
         // Queue SUBSCRIBE until the sentinel is reachable, however long that takes.
         enableOfflineQueue: true,
         maxRetriesPerRequest: null,
+        // disconnect() between reconnect attempts arms this timer on the socket that already
+        // closed, where nothing clears it: let it fire at once instead of holding the process.
+        disconnectTimeout: 0,
       });
       redis.on('error', this.onError);
       redis.on('message', (channel: string, message: string) => {
@@ -69,9 +72,11 @@ export class SentinelWatch {
       all.map((redis) => {
         // Between reconnect attempts there is no socket, and disconnect() only
         // cancels the next attempt without emitting 'end'.
-        if (redis.status === 'end' || redis.status === 'reconnecting') {
+        if (redis.status === 'end') return undefined;
+        if (redis.status === 'reconnecting') {
           redis.disconnect();
-          return undefined;
+          // Timers of the same delay fire in order: once this one has, ioredis' has too.
+          return new Promise<void>((resolve) => setTimeout(resolve, 0));
         }
         const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
         redis.disconnect();

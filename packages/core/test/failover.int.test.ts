@@ -59,6 +59,8 @@ describe('failovers the application does not notice', () => {
     expect(result.wrongReads).toBe(0);
     const change = changes.at(-1)!;
     expect(change.current.port).toBe(master.port);
+    // The lost master is named, not undefined, though it was dropped before the switch.
+    expect(changes[0]!.previous).toEqual({ host: old.host, port: old.port });
     expect(change.timings?.queued).toBeGreaterThan(0);
     // Nothing is answered by the old master once writes moved.
     const late = result.acks.filter((a) => a.at > changes[0]!.switchedAt);

@@ -8,12 +8,14 @@
 import { createServer, type Socket } from 'node:net';
 
 /**
- * A reply: `{ simple }` (+OK), `{ error }` (-ERR …), a string or Buffer (bulk string), an
+ * A reply: `{ simple }` (+OK), `{ error }` (-ERR …), `{ replies }` (several replies to one
+ * command, as SUBSCRIBE sends one per channel), a string or Buffer (bulk string), an
  * integer, `null` (null bulk string), or an array of replies.
  */
 export type FakeReply =
   | { simple: string }
   | { error: string }
+  | { replies: readonly FakeReply[] }
   | string
   | Buffer
   | number
@@ -126,6 +128,7 @@ export function encode(reply: FakeReply): Buffer {
     const items = reply as readonly FakeReply[];
     return Buffer.concat([Buffer.from(`*${items.length}\r\n`), ...items.map(encode)]);
   }
+  if ('replies' in reply) return Buffer.concat(reply.replies.map(encode));
   if ('simple' in reply) return Buffer.from(`+${reply.simple}\r\n`);
   return Buffer.from(`-${(reply as { error: string }).error}\r\n`);
 }

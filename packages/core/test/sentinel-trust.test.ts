@@ -1,0 +1,219 @@
+// What the client does with what sentinels tell it when a sentinel is stale, hostile or refused:
+// fake RESP sentinels and data nodes answering exactly what each case needs.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createSentinelClient,
+  isSentinelKitError,
+  type SentinelClient,
+  type SentinelClientOptions,
+  type TopologyEvent,
+} from '../src/index.js';
+import type { FakeAction } from './helpers/fake-sentinel.js';
+import {
+  at,
+  closedPort,
+  count,
+  fakeDataNode,
+  fakeSentinel,
+  fakes,
+  knows,
+  MASTER_NAME,
+  masterRole,
+  replicaRole,
+} from './helpers/fake-topology.js';
+import { recordTimers } from './helpers/live-timers.js';
+
+const clients: SentinelClient[] = [];
+
+afterEach(async () => {
+  await Promise.all([
+    ...clients.splice(0).map((c) => c.close()),
+    ...fakes.splice(0).map((f) => f.close()),
+  ]);
+});
+
+function client(
+  sentinels: readonly { host: string; port: number }[],
+  options: Partial<SentinelClientOptions> = {},
+): SentinelClient {
+  const created = createSentinelClient({
+    masterName: MASTER_NAME,
+    sentinels: sentinels.map(at),
+    connectTimeout: 2000,
+    sentinelTimeout: 250,
+    sentinelPollInterval: 60_000,
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - started };
+}
+
+/** Answers SUBSCRIBE as Redis does, so a watch subscription becomes live. */
+function subscribeOk(args: string[]): FakeAction {
+  if (args[0]?.toUpperCase() !== 'SUBSCRIBE') return undefined;
+  return { replies: args.slice(1).map((channel, i) => ['subscribe', channel, i + 1]) };
+}
+
+/** Resolves once `condition()` holds, checking on every turn of the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const nowhere = { host: '127.0.0.1', port: 1 };
+
+describe('a stale sentinel (names a node that is not master)', () => {
+  it('connect() moves on to the next sentinel, which names the real master', async () => {
+    const master = await fakeDataNode(masterRole);
+    const demoted = await fakeDataNode(replicaRole(at(master)));
+    const stale = await knows(at(demoted), { epoch: 1 });
+    const current = await knows(at(master), { epoch: 2 });
+    const c = client([stale, current], { connectTimeout: 5000 });
+
+    const { ms } = await timed(() => c.connect());
+
+    expect(c.topology().master?.address).toEqual(at(master));
+    // Not after retrying the stale sentinel until connectTimeout.
+    expect(ms).toBeLessThan(2500);
+    // The sentinel that answered moves to the front; the stale one is asked after it.
+    expect(c.topology().sentinels[0]).toEqual(at(current));
+  });
+
+  it('prefers the answer with the highest config epoch over an older master still saying master', async () => {
+    const master = await fakeDataNode(masterRole);
+    // Partitioned away, the old master still believes it is master.
+    const oldMaster = await fakeDataNode(masterRole);
+    const demoted = await fakeDataNode(replicaRole(at(master)));
+    const stale = await knows(at(demoted), { epoch: 2 });
+    const partitioned = await knows(at(oldMaster), { epoch: 1 });
+    const current = await knows(at(master), { epoch: 3 });
+    const c = client([stale, partitioned, current]);
+
+    await c.connect();
+
+    expect(c.topology().master?.address).toEqual(at(master));
+  });
+
+  it('keeps retrying while every sentinel names a node that is not master yet', async () => {
+    const promoting = await fakeDataNode((n) => (n < 4 ? replicaRole(nowhere)() : masterRole()));
+    const a = await knows(at(promoting), { epoch: 1 });
+    const b = await knows(at(promoting), { epoch: 1 });
+    const c = client([a, b], { connectTimeout: 3000 });
+
+    await c.connect();
+
+    expect(c.topology().master?.address).toEqual(at(promoting));
+    expect(count(promoting, 'ROLE')).toBe(5);
+  });
+
+  it('does not hold a failover back: the lost master is replaced by the one another sentinel names', async () => {
+    let oldIsMaster = true;
+    const newMaster = await fakeDataNode(masterRole);
+    const oldMaster = await fakeDataNode(() =>
+      oldIsMaster ? masterRole() : replicaRole(at(newMaster))(),
+    );
+    let epoch = 1;
+    // Partitioned from the others: still names the old master at epoch 1.
+    const stale = await knows(at(oldMaster), { epoch: 1 });
+    let named = oldMaster;
+    const current = await fakeSentinel({
+      master: () => [named.host, String(named.port)],
+      state: () => ['config-epoch', String(epoch)],
+    });
+    const c = client([stale, current], { sentinelPollInterval: 50 });
+    await c.connect();
+    expect(c.topology().master?.address).toEqual(at(oldMaster));
+
+    const changed = new Promise<TopologyEvent>((resolve) => {
+      c.on('topology-change', (event) => {
+        if (event.type === 'MASTER_CHANGE') resolve(event);
+      });
+    });
+    // Failover: the old master is demoted and drops its clients; the current sentinel names
+    // the new master at a higher epoch.
+    oldIsMaster = false;
+    named = newMaster;
+    epoch = 2;
+    fakes.splice(fakes.indexOf(oldMaster), 1);
+    await oldMaster.close();
+
+    const event = await changed;
+    expect(event).toMatchObject({ current: at(newMaster), previous: at(oldMaster) });
+    expect(c.topology().master?.address).toEqual(at(newMaster));
+  });
+});
+
+describe('close() leaves nothing behind', () => {
+  it('after connect() failed with NO_SENTINEL_REACHABLE', async () => {
+    const timers = recordTimers();
+    const c = client([await closedPort(), await closedPort()]);
+    const error = await c.connect().catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'NO_SENTINEL_REACHABLE')).toBe(true);
+    await c.close();
+    timers.stop();
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('after a connect() that succeeded past a sentinel refusing connections', async () => {
+    const master = await fakeDataNode(masterRole);
+    const refusing = await closedPort();
+    const sentinel = await knows(at(master));
+    const timers = recordTimers();
+    const c = client([refusing, sentinel]);
+    await c.connect();
+    await c.close();
+    timers.stop();
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('after connect() failed with MASTER_UNAVAILABLE (the master refuses connections)', async () => {
+    const sentinel = await knows(await closedPort());
+    const timers = recordTimers();
+    const c = client([sentinel], { connectTimeout: 500 });
+    const error = await c.connect().catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
+    await c.close();
+    timers.stop();
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('after a watched sentinel went away (its subscription between reconnect attempts)', async () => {
+    const master = await fakeDataNode(masterRole);
+    const doomed = await knows(at(master), { other: subscribeOk });
+    const c = client([doomed], { connectTimeout: 1000 });
+    await c.connect();
+    await until(() => c.topology().watchedSentinels === 1);
+    fakes.splice(fakes.indexOf(doomed), 1);
+    await doomed.close();
+    await until(() => c.topology().watchedSentinels === 0);
+    const timers = recordTimers();
+    await c.close();
+    timers.stop();
+    expect(timers.pending()).toEqual([]);
+  });
+});
+
+describe('one client shared by many consumers', () => {
+  it('fifty topology-change and error listeners give no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const c = client([await closedPort()]);
+      for (let i = 0; i < 50; i++) {
+        c.on('topology-change', () => {});
+        c.on('error', () => {});
+      }
+      // process.emitWarning() delivers on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
