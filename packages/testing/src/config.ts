@@ -10,8 +10,19 @@ export interface DataAuth {
   password?: string | undefined;
 }
 
+/**
+ * TLS-only nodes: the plain port is closed, `port` is the TLS port, and nodes
+ * talk to each other over TLS. Certificate files are named relative to the
+ * node's `dir` (Redis loads them after reading `dir`).
+ */
+export interface TlsConfig {
+  /** `tls-auth-clients`: whether a client must present a certificate. */
+  clientCertificates: 'required' | 'optional';
+}
+
 export interface DataNodeConfigInput {
   port: number;
+  tls?: TlsConfig | undefined;
   /** Address the node announces (and binds, unless `hostnames`). */
   host: string;
   /** Announce `host` as a name and listen on every interface (nodes behind NAT). */
@@ -23,6 +34,7 @@ export interface DataNodeConfigInput {
 
 export interface SentinelConfigInput {
   port: number;
+  tls?: TlsConfig | undefined;
   /** Address the sentinel announces (and binds, unless `hostnames`). */
   host: string;
   /** Hosts are names: resolve and announce them, and listen on every interface. */
@@ -46,10 +58,25 @@ function lines(directives: ReadonlyArray<readonly string[]>): string {
   return `${directives.map((parts) => parts.map(value).join(' ')).join('\n')}\n`;
 }
 
+/** `port`/`tls-port` and the TLS directives shared by data nodes and sentinels. */
+function listenDirectives(port: number, tls: TlsConfig | undefined): string[][] {
+  if (!tls) return [['port', String(port)]];
+  return [
+    ['port', '0'],
+    ['tls-port', String(port)],
+    ['tls-cert-file', 'node.crt'],
+    ['tls-key-file', 'node.key'],
+    ['tls-ca-cert-file', 'ca.crt'],
+    ['tls-auth-clients', tls.clientCertificates === 'required' ? 'yes' : 'optional'],
+    // Replication, and Sentinel's links to nodes and to other sentinels.
+    ['tls-replication', 'yes'],
+  ];
+}
+
 export function dataNodeConfig(input: DataNodeConfigInput): string {
   const { auth } = input;
   const directives: string[][] = [
-    ['port', String(input.port)],
+    ...listenDirectives(input.port, input.tls),
     ['bind', input.hostnames ? '0.0.0.0' : input.host],
     ['protected-mode', 'no'],
     // No persistence: a restarted node resyncs from the master, which is what a
@@ -81,7 +108,7 @@ export function dataNodeConfig(input: DataNodeConfigInput): string {
 export function sentinelConfig(input: SentinelConfigInput): string {
   const name = input.masterName;
   const directives: string[][] = [
-    ['port', String(input.port)],
+    ...listenDirectives(input.port, input.tls),
     ['bind', input.hostnames ? '0.0.0.0' : input.host],
     ['protected-mode', 'no'],
     ['sentinel', 'resolve-hostnames', input.hostnames ? 'yes' : 'no'],

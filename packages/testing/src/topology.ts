@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import type { BackendNode, NodeBackend, NodeKind } from './backends/backend.js';
 import type { ContainerNetwork } from './backends/container.js';
@@ -14,6 +15,13 @@ import {
   toReplicaView,
 } from './health.js';
 import { allocatePorts, releasePorts } from './ports.js';
+import {
+  makeCertificates,
+  nodeHostname,
+  type TopologyCertificates,
+  type TopologyTlsMaterial,
+  type TopologyTlsOptions,
+} from './tls.js';
 
 /** Options of {@link startSentinelTopology}. */
 export interface SentinelTopologyOptions {
@@ -59,6 +67,14 @@ export interface SentinelTopologyOptions {
    * @default 'auto'
    */
   containerNetwork?: ContainerNetwork;
+  /**
+   * TLS-only nodes: a CA, node and client certificates are made in the work
+   * directory (needs `openssl`); data nodes and sentinels listen on TLS only
+   * and talk to each other over TLS. Clients get the CA and a client
+   * certificate from the topology's `tls` and `connectionOptions`.
+   * `true` means `{ clientCertificates: 'optional' }`. @default false
+   */
+  tls?: boolean | TopologyTlsOptions;
 }
 
 export type NodeState = 'running' | 'frozen' | 'killed';
@@ -143,6 +159,15 @@ export interface TopologyConnectionOptions {
    * `natMap` option.
    */
   natMap?: Record<string, Address>;
+  /** TLS topologies: the CA and the client certificate, for data nodes. */
+  tls?: TopologyTlsMaterial;
+  /** TLS topologies: the same, for sentinels. */
+  sentinelTls?: TopologyTlsMaterial;
+}
+
+interface TlsSettings {
+  certificates: TopologyCertificates;
+  hostnameCertificates: boolean;
 }
 
 const POLL_INTERVAL_MS = 50;
@@ -185,7 +210,11 @@ export class SentinelTopology {
     private readonly backend: NodeBackend,
     private readonly settings: Required<
       Pick<SentinelTopologyOptions, 'masterName' | 'readyTimeoutMs'>
-    > & { dataAuth: DataAuth; sentinelPassword: string | undefined },
+    > & {
+      dataAuth: DataAuth;
+      sentinelPassword: string | undefined;
+      tls: TlsSettings | undefined;
+    },
     dataNodes: TopologyNode[],
     sentinelNodes: TopologyNode[],
   ) {
@@ -199,6 +228,28 @@ export class SentinelTopology {
   /** Host directory holding the nodes' configs and logs (removed by `stop()`). */
   get workDir(): string | undefined {
     return this.backend.workDir;
+  }
+
+  /**
+   * TLS topologies: the CA that signed every node's certificate, and a client
+   * certificate and key it also signed (PEM); `undefined` without TLS.
+   */
+  get tls(): TopologyTlsMaterial | undefined {
+    return this.settings.tls?.certificates.client;
+  }
+
+  /**
+   * TLS options (`tls.connect` options) for connecting to `node` with the
+   * topology's CA and client certificate; with `hostnameCertificates`, the
+   * `servername` its certificate names. `undefined` without TLS.
+   */
+  tlsFor(node: TopologyNode): ConnectionOptions | undefined {
+    const tls = this.settings.tls;
+    if (!tls) return undefined;
+    return {
+      ...tls.certificates.client,
+      ...(tls.hostnameCertificates && { servername: nodeHostname(node.name) }),
+    };
   }
 
   /** Sentinel addresses, in order. */
@@ -223,6 +274,7 @@ export class SentinelTopology {
         sentinelPassword: this.settings.sentinelPassword,
       }),
       ...(this.natMap && { natMap: this.natMap }),
+      ...(this.tls && { tls: { ...this.tls }, sentinelTls: { ...this.tls } }),
     };
   }
 
@@ -439,6 +491,7 @@ export class SentinelTopology {
       port: node.port,
       ...(auth.username !== undefined && { username: auth.username }),
       ...(auth.password !== undefined && { password: auth.password }),
+      ...(this.tlsFor(node) && { tls: this.tlsFor(node) }),
       lazyConnect: true,
       // A bare connection (no HELLO, no CLIENT SETINFO, no ready check): the
       // command itself meets the node.
@@ -513,6 +566,7 @@ export class SentinelTopology {
       ...(this.settings.sentinelPassword !== undefined && {
         password: this.settings.sentinelPassword,
       }),
+      ...(this.tlsFor(sentinel) && { tls: this.tlsFor(sentinel) }),
       lazyConnect: true,
       // Fail fast while a sentinel is down instead of queueing: polls retry anyway.
       enableOfflineQueue: false,
@@ -671,6 +725,7 @@ export async function startSentinelTopology(
   );
   const readyTimeoutMs = positiveInteger('readyTimeoutMs', options.readyTimeoutMs ?? 20_000, 1);
 
+  const tlsOptions = topologyTlsOptions(options.tls);
   const host = '127.0.0.1';
   const dataAuth: DataAuth = { username: options.username, password: options.password };
   const backend = await createBackend(options);
@@ -682,6 +737,22 @@ export async function startSentinelTopology(
   const [masterPort = 0] = ports;
   const master = { host: announcedHost('data-0'), port: masterPort };
 
+  const nodeNames = [
+    ...ports.slice(0, 1 + replicaCount).map((_, i) => `data-${i}`),
+    ...ports.slice(1 + replicaCount).map((_, i) => `sentinel-${i}`),
+  ];
+  let tls: TlsSettings | undefined;
+  try {
+    tls = tlsOptions && {
+      certificates: makeCertificates(nodeNames, tlsOptions),
+      hostnameCertificates: tlsOptions.hostnameCertificates,
+    };
+  } catch (error) {
+    releasePorts(ports);
+    await backend.dispose();
+    throw error;
+  }
+  const tlsConfig = tlsOptions && { clientCertificates: tlsOptions.clientCertificates };
   const node = (kind: NodeKind, index: number, port: number, config: string) => {
     const name = `${kind}-${index}`;
     return new TopologyNode(
@@ -689,7 +760,20 @@ export async function startSentinelTopology(
       index,
       host,
       port,
-      backend.createNode({ kind, name, host, port, config }),
+      backend.createNode({
+        kind,
+        name,
+        host,
+        port,
+        config,
+        ...(tls && {
+          files: { ...tls.certificates.forNode(name) },
+          clientTls: {
+            ...tls.certificates.client,
+            ...(tls.hostnameCertificates && { servername: nodeHostname(name) }),
+          },
+        }),
+      }),
       { host: announcedHost(name), port },
     );
   };
@@ -702,6 +786,7 @@ export async function startSentinelTopology(
         host: announcedHost(`data-${i}`),
         hostnames,
         port,
+        tls: tlsConfig,
         auth: dataAuth,
         replicaOf: i === 0 ? undefined : master,
       }),
@@ -716,6 +801,7 @@ export async function startSentinelTopology(
         host: announcedHost(`sentinel-${i}`),
         hostnames,
         port,
+        tls: tlsConfig,
         masterName,
         master,
         quorum,
@@ -729,7 +815,7 @@ export async function startSentinelTopology(
 
   const topology = new SentinelTopology(
     backend,
-    { masterName, readyTimeoutMs, dataAuth, sentinelPassword: options.sentinelPassword },
+    { masterName, readyTimeoutMs, dataAuth, sentinelPassword: options.sentinelPassword, tls },
     dataNodes,
     sentinelNodes,
   );
@@ -740,4 +826,19 @@ export async function startSentinelTopology(
     throw error;
   }
   return topology;
+}
+
+function topologyTlsOptions(
+  value: SentinelTopologyOptions['tls'],
+): Required<TopologyTlsOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  const options = value === true ? {} : value;
+  const clientCertificates = options.clientCertificates ?? 'optional';
+  if (clientCertificates !== 'required' && clientCertificates !== 'optional') {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      `Invalid option "tls.clientCertificates": expected 'required' or 'optional', got ${JSON.stringify(clientCertificates)}`,
+    );
+  }
+  return { clientCertificates, hostnameCertificates: options.hostnameCertificates === true };
 }

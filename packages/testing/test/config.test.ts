@@ -27,6 +27,35 @@ describe('dataNodeConfig', () => {
   });
 });
 
+describe('TLS-only nodes', () => {
+  it('close the plain port, listen on TLS and replicate over TLS', () => {
+    const tls = { clientCertificates: 'required' } as const;
+    for (const text of [
+      dataNodeConfig({ host: 'h', port: 7001, auth: {}, tls }),
+      sentinelConfig({
+        host: 'h',
+        port: 26379,
+        tls,
+        masterName: 'm',
+        master: { host: 'h', port: 7001 },
+        quorum: 1,
+        downAfterMs: 1000,
+        failoverTimeoutMs: 3000,
+        dataAuth: {},
+      }),
+    ]) {
+      expect(text).toMatch(/^port 0\ntls-port \d+\n/);
+      expect(text).toContain(
+        'tls-cert-file node.crt\ntls-key-file node.key\ntls-ca-cert-file ca.crt\n',
+      );
+      expect(text).toContain('tls-auth-clients yes\ntls-replication yes\n');
+    }
+    expect(
+      dataNodeConfig({ host: 'h', port: 1, auth: {}, tls: { clientCertificates: 'optional' } }),
+    ).toContain('tls-auth-clients optional\n');
+  });
+});
+
 describe('sentinelConfig', () => {
   it('monitors the master with the given timings and credentials', () => {
     const text = sentinelConfig({

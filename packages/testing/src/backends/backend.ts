@@ -4,6 +4,8 @@
  * for every backend.
  */
 
+import type { ConnectionOptions } from 'node:tls';
+
 export type NodeKind = 'data' | 'sentinel';
 
 /** What a backend needs to run one node. */
@@ -21,6 +23,10 @@ export interface NodeSpec {
   port: number;
   /** Redis config text, without `dir` and `logfile` (the backend adds them). */
   config: string;
+  /** Files the config names relative to the node's directory (e.g. TLS certificates): name → content. */
+  files?: Readonly<Record<string, string>> | undefined;
+  /** TLS-only nodes: what a client needs to connect (readiness checks that speak Redis use it). */
+  clientTls?: ConnectionOptions | undefined;
 }
 
 /** One running (or stopped) node, as a backend drives it. */

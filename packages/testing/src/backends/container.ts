@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type * as Testcontainers from 'testcontainers';
 import { TopologyError } from '../errors.js';
 import type { BackendNode, NodeBackend, NodeSpec } from './backend.js';
@@ -154,16 +155,21 @@ async function engineFacts(client: RuntimeClient): Promise<EngineFacts> {
  * `+PONG` or an error such as `-NOAUTH`). A bare TCP connect is not enough
  * behind published ports: the engine's proxy accepts before Redis listens.
  */
-function answersPing(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+function answersPing(
+  host: string,
+  port: number,
+  clientTls: ConnectionOptions | undefined,
+  timeoutMs = 1000,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = clientTls ? tlsConnect({ ...clientTls, host, port }) : connect({ host, port });
     const done = (ok: boolean) => {
       clearTimeout(timer);
       socket.destroy();
       resolve(ok);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(clientTls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data[0] === 0x2b || data[0] === 0x2d)); // '+' or '-'
     socket.once('error', () => done(false));
     socket.once('close', () => done(false));
@@ -204,6 +210,9 @@ class ContainerNode implements BackendNode {
     // container, so these paths hold on both sides. Redis and Sentinel rewrite
     // the config there as roles change; the file outlives the container's
     // process, so a restarted node comes back with what it last knew.
+    for (const [file, content] of Object.entries(spec.files ?? {})) {
+      writeFileSync(join(this.dir, file), content, { mode: 0o600 });
+    }
     writeFileSync(this.configPath, `${spec.config}dir ${this.dir}\nlogfile ${this.logPath}\n`);
   }
 
@@ -333,7 +342,7 @@ class ContainerNode implements BackendNode {
     const { host, port, name } = this.spec;
     const deadline = Date.now() + this.ctx.startTimeoutMs;
     while (Date.now() < deadline) {
-      if (await answersPing(host, port)) return;
+      if (await answersPing(host, port, this.spec.clientTls)) return;
       const state = (await this.inspect())?.State;
       if (state && !state.Running) {
         throw new TopologyError(

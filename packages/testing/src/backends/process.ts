@@ -59,6 +59,9 @@ class ProcessNode implements BackendNode {
     this.logPath = join(dir, 'redis.log');
     // Redis (and Sentinel) rewrite this file as roles change, so a restarted
     // node comes back with what it last knew, as on a real host.
+    for (const [file, content] of Object.entries(spec.files ?? {})) {
+      writeFileSync(join(dir, file), content, { mode: 0o600 });
+    }
     writeFileSync(this.configPath, `${spec.config}dir ${dir}\nlogfile ${this.logPath}\n`);
   }
 
