@@ -26,6 +26,7 @@ const OPTIONS = {
   redisServer: true,
   image: true,
   containerNetwork: true,
+  tls: true,
 } as const satisfies Record<keyof SentinelTopologyOptions, true>;
 const OPTION_NAMES = Object.keys(OPTIONS);
 
