@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
+import { isPermanentSetupError } from './connection-errors.js';
 import {
   closeNow,
   type DataNodeOptions,
@@ -8,6 +9,7 @@ import {
   openConnection,
   Redis,
   secretsOf,
+  setupErrorOf,
   withTimeout,
 } from './connections.js';
 import { DurableConnection, DurableWrites, WriteNotSentError } from './durable.js';
@@ -556,7 +558,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         await this.#reconcile(answer, deadline);
         break;
       } catch (error) {
-        if (error instanceof SentinelKitError && error.code === 'AUTH_FAILED') throw error;
+        // A certificate, a password or an ACL rule will not change by retrying.
+        if (isPermanentSetupError(error)) throw error;
         if (error instanceof SentinelKitError && error.code === 'CLIENT_CLOSED') throw error;
         if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
         if (Date.now() + RETRY_PAUSE_MS >= deadline) {
@@ -609,7 +612,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const budget = Math.max(1, deadline - Date.now());
     try {
       await openConnection(node.redis, node.address, budget, this.#secrets);
-      const role = parseRole(await withTimeout(node.redis.call('ROLE'), budget, 'ROLE'));
+      const role = parseRole(
+        await withTimeout(node.redis.call('ROLE'), budget, 'ROLE').catch((error: unknown) => {
+          throw setupErrorOf(error, node.redis, node.address, this.#secrets);
+        }),
+      );
       if (role?.role !== 'master') {
         throw new SentinelKitError(
           'MASTER_UNAVAILABLE',

@@ -1,4 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import {
+  ConnectionSetupError,
+  type ConnectionSide,
+  classifyConnectionError,
+  closedBeforeReplyHint,
+} from './connection-errors.js';
 import { redactSecrets, SentinelKitError } from './errors.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { formatAddress, type NodeAddress } from './types.js';
@@ -9,8 +15,6 @@ import { formatAddress, type NodeAddress } from './types.js';
  * when to reconnect and to which node (after asking Sentinel), and a command is
  * never parked inside ioredis waiting for a node that may no longer be master.
  */
-
-const AUTH_ERROR = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i;
 
 /** Options of a data node connection: replies mapped as ioredis always did (RESP2). */
 export type DataNodeOptions = RedisOptions & { replyMapping?: 'legacy' };
@@ -88,13 +92,16 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
  * Opens `redis` within `ms`. ioredis reports why a handshake failed (a wrong
  * password, say) only as an `'error'` event and then rejects with "Connection
  * is closed"; the first error seen is kept so the caller learns the real cause.
- * On failure the connection is closed, so nothing is left trying.
+ * On failure the connection is closed, so nothing is left trying. A failure
+ * retrying will not cure (TLS, credentials, ACL) is a {@link ConnectionSetupError}
+ * naming the option to change.
  */
 export async function openConnection(
   redis: Redis,
   address: NodeAddress,
   ms: number,
   secrets: readonly (string | undefined)[],
+  side: ConnectionSide = 'data',
 ): Promise<void> {
   let firstError: Error | undefined;
   const onError = (error: Error) => {
@@ -107,20 +114,27 @@ export async function openConnection(
     closeNow(redis);
     const cause = firstError ?? (error as Error);
     const message = redactSecrets(cause.message, secrets);
-    if (AUTH_ERROR.test(message)) {
-      throw new SentinelKitError(
-        'AUTH_FAILED',
-        `${formatAddress(address)} rejected the credentials: ${message}`,
-        { cause: new Error(message) },
-      );
+    const tls = redis.options.tls;
+    const context = {
+      side,
+      tls: tls !== undefined,
+      clientCertificate: tls?.cert !== undefined || tls?.pfx !== undefined,
+    };
+    const problem = classifyConnectionError(cause, context);
+    if (problem) {
+      throw new ConnectionSetupError({
+        problem,
+        address: formatAddress(address),
+        side,
+        detail: message,
+      });
     }
     if (error instanceof SentinelKitError) throw error;
+    const hint = closedBeforeReplyHint(cause, context);
     throw new SentinelKitError(
       'CONNECTION_FAILED',
-      `could not connect to ${formatAddress(address)}: ${message}`,
-      {
-        cause: new Error(message),
-      },
+      `could not connect to ${formatAddress(address)}: ${message.trim()}${hint ? ` (${hint})` : ''}`,
+      { cause: new Error(message) },
     );
   } finally {
     redis.off('error', onError);
@@ -138,6 +152,28 @@ export function closeNow(redis: Redis): void {
   if (redis.status === 'end') return;
   redis.disconnect();
   redis.stream?.destroy();
+}
+
+/**
+ * `error` from a command a connection needs to be usable (the master check's
+ * `ROLE`) as a {@link ConnectionSetupError} when it will not go away (an ACL
+ * user without the command), else `error` itself.
+ */
+export function setupErrorOf(
+  error: unknown,
+  redis: Redis,
+  address: NodeAddress,
+  secrets: readonly (string | undefined)[],
+  side: ConnectionSide = 'data',
+): unknown {
+  const problem = classifyConnectionError(error, { side, tls: redis.options.tls !== undefined });
+  if (!problem) return error;
+  return new ConnectionSetupError({
+    problem,
+    address: formatAddress(address),
+    side,
+    detail: messageOf(error, secrets),
+  });
 }
 
 /** A short, secret-free message for any thrown value. */

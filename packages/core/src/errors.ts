@@ -12,6 +12,8 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
   'NOT_REPLICATED',
   'CONNECTION_FAILED',
   'TIMEOUT',
+  'TLS_FAILED',
+  'PERMISSION_DENIED',
 ] as const);
 
 /**
@@ -31,6 +33,11 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  *   acknowledged it in time; it may not survive a failover.
  * - `CONNECTION_FAILED`: a node could not be reached (refused, reset, unreachable).
  * - `TIMEOUT`: an operation exceeded its time bound.
+ * - `TLS_FAILED`: a TLS handshake failed for a reason retrying will not cure (an untrusted or
+ *   misnamed certificate, a refused client certificate, TLS to a plain port); the error names the
+ *   option to change ({@link ConnectionSetupError}).
+ * - `PERMISSION_DENIED`: the ACL user may not run a command sentinelkit needs (`ROLE`, `INFO`,
+ *   `WAIT`, …).
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
 

@@ -8,6 +8,13 @@ export type {
 } from './client.js';
 export { createSentinelClient, SentinelClient } from './client.js';
 export type {
+  ConnectionErrorContext,
+  ConnectionSetupErrorInit,
+  ConnectionSide,
+  PermanentConnectionProblem,
+} from './connection-errors.js';
+export { ConnectionSetupError, classifyConnectionError } from './connection-errors.js';
+export type {
   MasterNameUnknownErrorInit,
   NoSentinelReachableErrorInit,
   SentinelConfigErrorInit,

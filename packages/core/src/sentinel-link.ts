@@ -1,3 +1,4 @@
+import { ConnectionSetupError, closedBeforeReplyHint } from './connection-errors.js';
 import {
   closeNow,
   messageOf,
@@ -70,6 +71,7 @@ export class SentinelLink {
    */
   async ask(deadline: number): Promise<SentinelAnswer> {
     const failures: SentinelFailure[] = [];
+    const setupErrors: ConnectionSetupError[] = [];
     let unknownBy: string[] = [];
     for (const address of [...this.known]) {
       if (this.stopped) break;
@@ -92,12 +94,18 @@ export class SentinelLink {
         return answer;
       } catch (error) {
         this.drop(address);
+        if (error instanceof ConnectionSetupError) setupErrors.push(error);
         if (error instanceof UnknownMasterAnswer) {
           unknownBy = [...unknownBy, formatAddress(address)];
         } else {
+          // A TLS-only sentinel closes a plain connection without a word.
+          const hint = closedBeforeReplyHint(error, {
+            side: 'sentinel',
+            tls: this.options.sentinelTls !== false,
+          });
           failures.push({
             sentinel: formatAddress(address),
-            error: messageOf(error, this.secrets),
+            error: `${messageOf(error, this.secrets)}${hint ? ` (${hint})` : ''}`,
           });
         }
       }
@@ -108,6 +116,10 @@ export class SentinelLink {
         sentinels: unknownBy,
       });
     }
+    // Every sentinel refused the TLS handshake the same way: a certificate or
+    // TLS option to fix, not sentinels to wait for.
+    const tls = setupErrors.filter((e) => e.code === 'TLS_FAILED');
+    if (tls[0] && tls.length === failures.length) throw tls[0];
     throw new NoSentinelReachableError({ failures });
   }
 
@@ -237,7 +249,7 @@ export class SentinelLink {
     this.close();
     const redis = new Redis(sentinelOptions(this.options, address));
     redis.on('error', this.onConnectionError);
-    await openConnection(redis, address, budget, this.secrets);
+    await openConnection(redis, address, budget, this.secrets, 'sentinel');
     this.connection = { address, redis };
     return redis;
   }

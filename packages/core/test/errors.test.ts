@@ -51,7 +51,9 @@ describe('SentinelKitError', () => {
       'NOT_REPLICATED',
       'NO_REPLICA_AVAILABLE',
       'NO_SENTINEL_REACHABLE',
+      'PERMISSION_DENIED',
       'TIMEOUT',
+      'TLS_FAILED',
     ]);
     expect(Object.isFrozen(SENTINELKIT_ERROR_CODES)).toBe(true);
   });

@@ -1,6 +1,16 @@
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import {
+  makeCertificates,
+  type SentinelTopology,
+  startSentinelTopology,
+} from '@sentinelkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSentinelClient, type SentinelClient } from '../src/index.js';
+import {
+  ConnectionSetupError,
+  createSentinelClient,
+  isSentinelKitError,
+  type SentinelClient,
+  type SentinelClientOptions,
+} from '../src/index.js';
 import { missingOn, startLoad } from './helpers/load.js';
 import {
   commandCount,
@@ -25,6 +35,76 @@ describe('a TLS-only topology with mutual TLS (1 master, 2 replicas, 3 sentinels
   afterAll(async () => {
     await client?.close();
     await topology?.stop();
+  });
+
+  /** How `connect()` fails with `change` applied to the right options, and how fast. */
+  async function connectFailure(change: Partial<SentinelClientOptions>) {
+    const wrong = createSentinelClient({
+      ...topology.connectionOptions,
+      connectTimeout: 5000,
+      ...change,
+    });
+    wrong.on('error', () => {});
+    const started = Date.now();
+    const error = await wrong.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const ms = Date.now() - started;
+    await wrong.close();
+    return { error: error as ConnectionSetupError, ms };
+  }
+
+  const otherCa = () => makeCertificates(['other'], { hostnameCertificates: false }).client;
+
+  it('a wrong CA for the data nodes fails connect() at once with TLS_FAILED naming tls.ca', async () => {
+    const { error, ms } = await connectFailure({ tls: { ...topology.tls, ca: otherCa().ca } });
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error).toBeInstanceOf(ConnectionSetupError);
+    expect(error.option).toBe('tls.ca');
+    expect(error.message).toMatch(/"tls\.ca".*self-signed certificate in certificate chain/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a wrong CA for the sentinels fails connect() with TLS_FAILED naming sentinelTls.ca', async () => {
+    const { error, ms } = await connectFailure({
+      sentinelTls: { ...topology.tls, ca: otherCa().ca },
+    });
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error.option).toBe('sentinelTls.ca');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('mutual TLS without a client certificate fails connect() with TLS_FAILED naming tls.cert', async () => {
+    const { error, ms } = await connectFailure({ tls: { ca: topology.tls?.ca } });
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error.option).toBe('tls.cert');
+    expect(error.message).toMatch(/mutual TLS/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a client certificate from another CA fails connect() with TLS_FAILED naming tls.cert', async () => {
+    const other = otherCa();
+    const { error } = await connectFailure({
+      tls: { ca: topology.tls?.ca, cert: other.cert, key: other.key },
+    });
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error.option).toBe('tls.cert');
+  });
+
+  it('a certificate that does not name the node fails with TLS_FAILED naming tls.servername', async () => {
+    const { error, ms } = await connectFailure({
+      tls: { ...topology.tls, servername: 'not-this-node.example' },
+    });
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error.option).toBe('tls.servername');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a plain client against TLS-only sentinels is told to set sentinelTls', async () => {
+    const { error } = await connectFailure({ sentinelTls: false });
+    expect(isSentinelKitError(error, 'NO_SENTINEL_REACHABLE')).toBe(true);
+    expect(error.message).toMatch(/"sentinelTls".*rediss\+sentinel:\/\//);
   });
 
   it('discovers the master, both replicas and every sentinel over TLS', async () => {

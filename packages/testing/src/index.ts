@@ -20,8 +20,13 @@ export type { TopologyErrorCode } from './errors.js';
 export { TopologyError } from './errors.js';
 export type { Address } from './health.js';
 export { findRedisServer, REDIS_SERVER_ENV, requireRedisServer } from './redis-binary.js';
-export type { NodeTlsFiles, TopologyTlsMaterial, TopologyTlsOptions } from './tls.js';
-export { nodeHostname } from './tls.js';
+export type {
+  NodeTlsFiles,
+  TopologyCertificates,
+  TopologyTlsMaterial,
+  TopologyTlsOptions,
+} from './tls.js';
+export { makeCertificates, nodeHostname } from './tls.js';
 export type {
   NodeState,
   SentinelEvent,

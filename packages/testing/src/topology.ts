@@ -213,7 +213,7 @@ export class SentinelTopology {
     > & {
       dataAuth: DataAuth;
       sentinelPassword: string | undefined;
-      tls: TlsSettings | undefined;
+      tls?: TlsSettings | undefined;
     },
     dataNodes: TopologyNode[],
     sentinelNodes: TopologyNode[],
