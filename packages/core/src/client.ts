@@ -1164,6 +1164,8 @@ function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> 
 
 /** The node Sentinel named is not master, or could not be reached to check. */
 function isWrongMaster(error: unknown): boolean {
+  // A refused certificate, password or ACL rule is ours to fix, not a stale sentinel's.
+  if (isPermanentSetupError(error)) return false;
   return !(
     error instanceof SentinelKitError &&
     (error.code === 'AUTH_FAILED' || error.code === 'CLIENT_CLOSED')
