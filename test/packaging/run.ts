@@ -18,16 +18,29 @@
  * `--pending` names checks known to fail until a change lands (see CHECKS); they are still run and
  * reported, as PENDING, but do not fail the run. Also from SENTINELKIT_PACKAGING_PENDING.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  collect,
+  describe,
+  groupAlive,
+  killGroup,
+  type Outcome,
+  run,
+  startProcess,
+  waitForExit,
+  waitForOutput,
+} from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APPS_DIR = join(ROOT, 'test/packaging/apps');
+/** The line the topology bin prints once every node is ready. */
+const LOCATION = /^location: (\S+)$/m;
 
 /** Every check this script reports, with what a failure means. */
 const CHECKS = {
@@ -92,95 +105,6 @@ const pending = new Set(
 );
 for (const name of pending) {
   if (!(name in CHECKS)) throw new Error(`--pending: no check named "${name}"`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes with a time limit. A process still running at its limit is killed with its whole
-// process group and reported as a hang: nothing here waits forever.
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-  ms: number;
-  timedOut: boolean;
-}
-
-// The environment of a user's shell: without what pnpm adds for its scripts (npm_config_*, …),
-// which npm would read as its own configuration.
-const USER_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !/^(npm|pnpm)_/i.test(name)),
-);
-
-function startProcess(command: string[], cwd: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const [file, ...args] = command as [string, ...string[]];
-  // Its own process group, so that a hang is killed with everything it started.
-  return spawn(file, args, {
-    cwd,
-    env: { ...USER_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  try {
-    if (child.pid) process.kill(-child.pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
-function waitForExit(child: ChildProcess, limitMs: number, output: () => string): Promise<Outcome> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const finish = (timedOut: boolean) => {
-      clearTimeout(timer);
-      resolve({
-        code: child.exitCode,
-        signal: child.signalCode,
-        output: output(),
-        ms: Date.now() - started,
-        timedOut,
-      });
-    };
-    const timer = setTimeout(() => {
-      child.off('close', onClose);
-      killGroup(child);
-      child.once('close', () => finish(true));
-    }, limitMs);
-    const onClose = () => finish(false);
-    if (child.exitCode !== null || child.signalCode !== null) finish(false);
-    else child.once('close', onClose);
-  });
-}
-
-function collect(child: ChildProcess): () => string {
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk;
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text += chunk;
-  });
-  return () => text;
-}
-
-function run(
-  command: string[],
-  cwd: string,
-  limitMs: number,
-  env: NodeJS.ProcessEnv = {},
-): Promise<Outcome> {
-  const child = startProcess(command, cwd, env);
-  const output = collect(child);
-  return waitForExit(child, limitMs, output);
-}
-
-function describe(outcome: Outcome, limitMs: number): string {
-  if (outcome.timedOut) return `still running after ${limitMs / 1000} s: killed (a hang)`;
-  if (outcome.signal) return `killed by ${outcome.signal}`;
-  return `exit code ${outcome.code}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,22 +276,7 @@ async function startTopology(appDir: string): Promise<Topology | undefined> {
   }
   const child = startProcess([bin, '--replicas', '2', '--sentinels', '3'], appDir);
   const output = collect(child);
-  const location = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), TIME_LIMIT.topologyReady);
-    const check = () => {
-      const found = /^location: (\S+)$/m.exec(output());
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('error', () => resolve(undefined));
-    child.once('close', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
+  const location = (await waitForOutput(child, output, LOCATION, TIME_LIMIT.topologyReady))?.[1];
   if (!location) {
     killGroup(child);
     record(
@@ -390,16 +299,7 @@ async function startTopology(appDir: string): Promise<Topology | undefined> {
 async function startRepositoryTopology(): Promise<Topology | undefined> {
   const child = startProcess(['pnpm', '--silent', 'topology'], ROOT);
   const output = collect(child);
-  const location = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), TIME_LIMIT.topologyReady);
-    child.stdout?.on('data', () => {
-      const found = /^location: (\S+)$/m.exec(output());
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-  });
+  const location = (await waitForOutput(child, output, LOCATION, TIME_LIMIT.topologyReady))?.[1];
   if (!location) {
     killGroup(child);
     console.log(`     the repository's topology did not start either:\n${indent(output())}`);
@@ -455,15 +355,8 @@ async function stopTopology(topology: Topology): Promise<void> {
   }
   child.kill('SIGTERM');
   const outcome = await waitForExit(child, TIME_LIMIT.topologyStop, topology.output);
-  let leftovers = false;
-  try {
-    // Signal 0 only asks whether any process of the group is still alive.
-    if (child.pid) process.kill(-child.pid, 0);
-    leftovers = true;
-    killGroup(child);
-  } catch {
-    // ESRCH: the group is empty.
-  }
+  const leftovers = groupAlive(child);
+  if (leftovers) killGroup(child);
   record(
     'topology-stop',
     'testing',
