@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
+import { admitReplica } from './admission.js';
 import { isPermanentSetupError } from './connection-errors.js';
 import {
   closeNow,
@@ -196,6 +197,11 @@ const delay = (ms: number) =>
 // spec point 3, "wait a little and start again".
 const RETRY_PAUSE_MS = 100;
 const WAIT_MARGIN_MS = 100;
+// Pause between two checks of a replica catching up with the master before it serves reads.
+const CATCH_UP_POLL_MS = 20;
+
+/** Milliseconds left until `until`, at least 1 (a timeout of 0 would never fire first). */
+const remaining = (until: number) => Math.max(1, until - Date.now());
 
 const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port === b.port;
 
@@ -1060,7 +1066,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     }
   }
 
-  /** Connects to a replica Sentinel calls healthy and checks with `ROLE` that it follows our master. */
+  /**
+   * Connects to a replica Sentinel calls healthy and checks with `ROLE` that it follows our master
+   * and has caught up with it, before it serves reads.
+   */
   async #addReplica(
     candidate: ReplicaCandidate,
     master: DataNode,
@@ -1072,16 +1081,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     try {
       // A replica that does not answer quickly is not used (a frozen node
       // Sentinel still lists as healthy for a while, say).
-      const budget = Math.max(1, Math.min(this.#options.sentinelTimeout, deadline - Date.now()));
-      await openConnection(node.redis, node.address, budget, this.#secrets);
-      const role = parseRole(await withTimeout(node.redis.call('ROLE'), budget, 'ROLE'));
-      const follows =
-        role?.role === 'replica' &&
-        role.linkState === 'connected' &&
-        role.masterHost === master.announced.host &&
-        role.masterPort === master.announced.port;
+      const until = Math.min(Date.now() + this.#options.sentinelTimeout, deadline);
+      await openConnection(node.redis, node.address, remaining(until), this.#secrets);
+      const caughtUp = await this.#caughtUp(node, master, until);
       // Discovery adds replicas before the status becomes 'ready': only a close stops it.
-      if (!follows || this.#master !== master || this.#status === 'closed') {
+      if (!caughtUp || this.#master !== master || this.#status === 'closed') {
         node.close();
         return;
       }
@@ -1094,6 +1098,34 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       this.#report(error);
     } finally {
       this.#verifying.delete(key);
+    }
+  }
+
+  /**
+   * Whether `node` replicates from `master` and has applied its stream up to a recent master
+   * offset (see admission.ts), checked with one `ROLE` on each every {@link CATCH_UP_POLL_MS}
+   * until `until`. One that has not caught up by then stays out; the next refresh asks again.
+   */
+  async #caughtUp(node: DataNode, master: DataNode, until: number): Promise<boolean> {
+    let target: number | undefined;
+    for (;;) {
+      const [replicaRole, masterRole] = await Promise.all([
+        withTimeout(node.redis.call('ROLE'), remaining(until), 'ROLE').then(parseRole),
+        withTimeout(master.redis.call('ROLE'), remaining(until), 'ROLE').then(parseRole),
+      ]);
+      if (masterRole?.role !== 'master') return false;
+      // The first check compares offsets taken together (an idle master is caught up with at
+      // once); later ones the master's offset of the check before, which a replica applying
+      // the stream reaches even while writes go on.
+      const { verdict } = admitReplica(
+        replicaRole,
+        master.announced,
+        target ?? masterRole.replOffset,
+      );
+      if (verdict !== 'catching-up') return verdict === 'admit';
+      if (Date.now() + CATCH_UP_POLL_MS >= until || this.#master !== master) return false;
+      target = masterRole.replOffset;
+      await delay(CATCH_UP_POLL_MS);
     }
   }
 
