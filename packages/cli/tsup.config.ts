@@ -6,6 +6,10 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
+    // The maps point at src/, which the package ships: the source once, not again in each map.
+    esbuildOptions: (options) => {
+      options.sourcesContent = false;
+    },
     clean: true,
     target: 'node20',
   },
@@ -14,6 +18,10 @@ export default defineConfig([
     entry: ['src/cli.ts'],
     format: ['esm'],
     sourcemap: true,
+    // The maps point at src/, which the package ships: the source once, not again in each map.
+    esbuildOptions: (options) => {
+      options.sourcesContent = false;
+    },
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },

@@ -1,7 +1,7 @@
 /**
- * `pnpm topology`: starts a Sentinel topology on 127.0.0.1, prints its location
- * and a status table, reprints the table after every failover, and stops every
- * node on Ctrl-C (or SIGTERM).
+ * `sentinelkit-topology` (the package's bin; `pnpm topology` in this repository): starts a
+ * Sentinel topology on 127.0.0.1, prints its location and a status table, reprints the table
+ * after every failover, and stops every node on Ctrl-C (or SIGTERM).
  */
 import { parseArgs } from 'node:util';
 import type { BackendName } from './backends/select.js';
@@ -23,9 +23,10 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm topology [--replicas 2] [--sentinels 3] [--master-name mymaster]
-                     [--password P] [--username U] [--sentinel-password P] [--down-after-ms 1000]
-                     [--backend auto|process|container] [--image redis:7]`);
+  console.log(`Usage: sentinelkit-topology [--replicas 2] [--sentinels 3] [--master-name mymaster]
+                            [--password P] [--username U] [--sentinel-password P]
+                            [--down-after-ms 1000] [--backend auto|process|container]
+                            [--image redis:7]`);
   process.exit(0);
 }
 
