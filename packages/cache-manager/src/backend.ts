@@ -7,6 +7,7 @@ import {
   type SentinelClient,
   type SentinelClientOptions,
   SentinelConfigError,
+  SentinelKitError,
   type WriteOptions,
 } from '@sentinelkit/core';
 import type { ResolvedStoreOptions } from './options.js';
@@ -56,12 +57,16 @@ interface ScanStep {
 }
 
 export class Backend {
-  readonly client: SentinelClient;
+  #client: SentinelClient;
   readonly ownsClient: boolean;
+  /** What the client was made from, to make a new one after close() (see {@link #open}). */
+  readonly #source: ClientSource;
   readonly #settings: ResolvedStoreOptions;
   readonly #report: (error: Error) => void;
   readonly #readOptions: ReadOptions | undefined;
   readonly #writeOptions: WriteOptions;
+  /** {@link #writeOptions} without the timeout. */
+  readonly #sweepOptions: WriteOptions;
   /**
    * The rejection handler of {@link guard} for a fallback of `undefined`, made once for the hot
    * paths; `undefined` with `throwOnErrors` (the rejection goes through).
@@ -75,12 +80,13 @@ export class Backend {
     settings: ResolvedStoreOptions,
     report: (error: Error) => void,
   ) {
+    this.#source = source;
     if (isSentinelClient(source)) {
-      this.client = source;
+      this.#client = source;
       this.ownsClient = false;
     } else {
       // Validates the location and options now; does no I/O.
-      this.client = createSentinelClient(source, settings.clientOptions);
+      this.#client = createSentinelClient(source, settings.clientOptions);
       this.ownsClient = true;
     }
     this.#settings = settings;
@@ -97,14 +103,40 @@ export class Backend {
           report(asError(error));
           return false;
         };
-    this.#readOptions =
-      settings.readFrom === undefined ? undefined : Object.freeze({ readFrom: settings.readFrom });
+    this.#readOptions = Object.freeze({
+      ...(settings.readFrom === undefined ? {} : { readFrom: settings.readFrom }),
+      ...(settings.readTimeout > 0 ? { timeout: settings.readTimeout } : {}),
+    });
     // Every write of a cache can run twice with the same result: after a failover it is run
     // again on the new master instead of failing with COMMAND_MAY_HAVE_EXECUTED.
     this.#writeOptions = Object.freeze({
       idempotent: true,
       ...(settings.waitReplicas === undefined ? {} : { waitReplicas: settings.waitReplicas }),
+      ...(settings.writeTimeout > 0 ? { timeout: settings.writeTimeout } : {}),
     });
+    const { timeout: _, ...sweep } = this.#writeOptions;
+    this.#sweepOptions = Object.freeze(sweep);
+  }
+
+  /** The core client in use (a new one after the store closed its own and was used again). */
+  get client(): SentinelClient {
+    return this.#client;
+  }
+
+  /**
+   * The client to use now. A client this store made and then closed (NestJS closes every cache
+   * store on app.close(), and a test suite may build the next app on the same store) is replaced
+   * by a new one from the same location: a closed store must not answer every call with a silent
+   * miss. A client given to the store is never replaced: its owner closed it.
+   */
+  #open(): SentinelClient {
+    if (this.ownsClient && this.#client.status === 'closed') {
+      this.#client = createSentinelClient(
+        this.#source as string | SentinelClientOptions,
+        this.#settings.clientOptions,
+      );
+    }
+    return this.#client;
   }
 
   get throwOnErrors(): boolean {
@@ -117,25 +149,66 @@ export class Backend {
 
   /** Connects the client if it is not connected yet (the same promise while connecting). */
   connect(): Promise<void> {
-    return this.client.connect();
+    return this.#open().connect();
   }
 
   /** Closes the client if this store created it; a shared client stays open. */
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.close();
+    if (this.ownsClient) await this.#client.close();
   }
 
+  /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`. */
   read<T>(fn: (node: Connection) => Promise<T>): Promise<T> {
-    const client = this.client;
+    const client = this.#open();
     if (client.status === 'ready') return client.read(fn, this.#readOptions);
-    return client.connect().then(() => client.read(fn, this.#readOptions));
+    return this.#connected(client, this.#settings.readTimeout, (left) =>
+      client.read(
+        fn,
+        left === undefined ? this.#readOptions : { ...this.#readOptions, timeout: left },
+      ),
+    );
   }
 
-  /** Runs `fn` on the master, idempotent. */
-  write<T>(fn: (master: Connection) => Promise<T>): Promise<T> {
-    const client = this.client;
-    if (client.status === 'ready') return client.write(fn, this.#writeOptions);
-    return client.connect().then(() => client.write(fn, this.#writeOptions));
+  /**
+   * Runs `fn` on the master, idempotent, within `writeTimeout` unless `unbounded` (a sweep
+   * of a whole namespace takes as long as the namespace is large).
+   */
+  write<T>(fn: (master: Connection) => Promise<T>, unbounded = false): Promise<T> {
+    const client = this.#open();
+    const options = unbounded ? this.#sweepOptions : this.#writeOptions;
+    if (client.status === 'ready') return client.write(fn, options);
+    return this.#connected(client, unbounded ? 0 : this.#settings.writeTimeout, (left) =>
+      client.write(fn, left === undefined || unbounded ? options : { ...options, timeout: left }),
+    );
+  }
+
+  /**
+   * Runs `run` once the client is connected, with what is left of `budget` (connecting counts
+   * against it; `undefined` when there is no budget).
+   */
+  #connected<T>(
+    client: SentinelClient,
+    budget: number,
+    run: (left: number | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (!(budget > 0)) return client.connect().then(() => run(undefined));
+    const startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SentinelKitError(
+              'TIMEOUT',
+              `no connection to Redis within the store's timeout (${budget} ms); the operation was not sent`,
+            ),
+          ),
+        budget,
+      );
+    });
+    return Promise.race([client.connect(), late])
+      .finally(() => clearTimeout(timer))
+      .then(() => run(Math.max(1, budget - (Date.now() - startedAt))));
   }
 
   /**
@@ -191,7 +264,7 @@ export class Backend {
       await Promise.all(unlinks);
       if (failure !== undefined) throw failure;
       return deleted;
-    });
+    }, true);
   }
 
   /**

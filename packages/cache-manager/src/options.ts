@@ -43,6 +43,25 @@ export interface StoreOptions {
    */
   waitReplicas?: number;
   /**
+   * Milliseconds each read (`get`, `getMany`, `has`, `hasMany`, `ttl`) may take in all —
+   * connecting, waiting for a node, the command — before it gives up: it then emits `'error'` (a
+   * `TIMEOUT` `SentinelKitError`) and misses (or rejects, with `throwOnErrors`). A cache should
+   * miss fast when Redis is down rather than hold every request for the client's
+   * `failoverTimeout` (10 s). During a failover reads go to the replicas, so this does not cut
+   * them short. `0`: no budget of its own (the client's timeouts apply).
+   * @default 1000
+   */
+  readTimeout?: number;
+  /**
+   * As `readTimeout`, for writes (`set`, `delete`, …; not `clear()`, which takes as long as the
+   * namespace is large). By default writes wait for a new master through a failover (up to the
+   * client's `failoverTimeout`) so that none is lost; set it (e.g. `1000`) to fail fast instead,
+   * at the cost of failed writes during every failover. A write still waiting for a master when
+   * its budget runs out is dropped, never sent late.
+   * @default 0 (no budget of its own)
+   */
+  writeTimeout?: number;
+  /**
    * Options of the core client the store creates when it is given a location (string or options
    * object), on top of that location: `password`, `commandTimeout`, `failoverTimeout`, …. Not
    * allowed with a `SentinelClient`: configure that client instead.
@@ -94,6 +113,8 @@ export interface ResolvedStoreOptions {
   readonly scanCount: number;
   readonly readFrom: ReadFrom | undefined;
   readonly waitReplicas: number | undefined;
+  readonly readTimeout: number;
+  readonly writeTimeout: number;
   readonly clientOptions: Partial<SentinelClientOptions> | undefined;
 }
 
@@ -109,6 +130,8 @@ export const DEFAULT_STORE_OPTIONS = Object.freeze({
   throwOnErrors: false,
   clearWithoutNamespace: false,
   scanCount: 1000,
+  readTimeout: 1000,
+  writeTimeout: 0,
   legacyNamespace: 'cache',
   legacyTtl: 0,
 });
@@ -120,6 +143,8 @@ export const STORE_OPTION_NAMES = Object.freeze([
   'scanCount',
   'readFrom',
   'waitReplicas',
+  'readTimeout',
+  'writeTimeout',
   'clientOptions',
 ] as const);
 /** Options of the legacy store. */
@@ -217,6 +242,18 @@ function common(o: Record<string, unknown>, clientGiven: boolean): ResolvedStore
     readFrom: o.readFrom === undefined ? undefined : readFrom(o.readFrom),
     waitReplicas:
       o.waitReplicas === undefined ? undefined : integer('waitReplicas', o.waitReplicas, 0, 1000),
+    readTimeout: integer(
+      'readTimeout',
+      o.readTimeout ?? DEFAULT_STORE_OPTIONS.readTimeout,
+      0,
+      2 ** 31 - 1,
+    ),
+    writeTimeout: integer(
+      'writeTimeout',
+      o.writeTimeout ?? DEFAULT_STORE_OPTIONS.writeTimeout,
+      0,
+      2 ** 31 - 1,
+    ),
     clientOptions: o.clientOptions as Partial<SentinelClientOptions> | undefined,
   });
 }

@@ -13,6 +13,7 @@ import {
   setupErrorOf,
   withTimeout,
 } from './connections.js';
+import { withDeadline } from './deadline.js';
 import { DurableConnection, DurableWrites, WriteNotSentError } from './durable.js';
 import { SentinelKitError } from './errors.js';
 import type {
@@ -57,6 +58,13 @@ export type ClientStatus = 'idle' | 'connecting' | 'ready' | 'closed';
 export interface ReadOptions {
   /** Overrides the client's `readFrom` for this call. */
   readFrom?: ReadFrom;
+  /**
+   * Milliseconds this call may take in all, waiting for a node included; past it, it rejects
+   * with `TIMEOUT` (a cache read gives up instead of waiting `failoverTimeout`). A call still
+   * waiting for a node then is dropped, never sent late.
+   * @default none: bounded by `failoverTimeout` and `commandTimeout` only
+   */
+  timeout?: number;
 }
 
 /** Per-call options of {@link SentinelClient.write}. */
@@ -81,6 +89,13 @@ export interface WriteOptions {
    * @default the client's `waitTimeout` (1000)
    */
   waitTimeout?: number;
+  /**
+   * Milliseconds this call may take in all, waiting for a master and `WAIT` included; past it,
+   * it rejects with `TIMEOUT`. A write still waiting for a master then is dropped, never sent
+   * late (it could overwrite a newer value); one already sent may still take effect.
+   * @default none: bounded by `failoverTimeout` and `commandTimeout` only
+   */
+  timeout?: number;
 }
 
 /** One data node in the client's view of the topology. */
@@ -305,6 +320,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    * demoted, so nothing ran) triggers rediscovery and one retry.
    */
   write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
+    if (options?.timeout !== undefined) {
+      const { timeout, ...rest } = options;
+      return withDeadline(timeout, 'write', fn, (guarded) => this.write(guarded, rest));
+    }
     const master = this.#master;
     const waitReplicas = options?.waitReplicas ?? this.#options.waitReplicas;
     const startedAt = Date.now();
@@ -326,6 +345,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    * `'replica-only'` and no healthy replica it rejects with `NO_REPLICA_AVAILABLE`.
    */
   read<T>(fn: (node: Redis) => Promise<T>, options?: ReadOptions): Promise<T> {
+    if (options?.timeout !== undefined) {
+      const { timeout, ...rest } = options;
+      return withDeadline(timeout, 'read', fn, (guarded) => this.read(guarded, rest));
+    }
     if (this.#status !== 'ready') return this.#awaitMaster().then(() => this.read(fn, options));
     const target = chooseReadTarget(
       options?.readFrom ?? this.#options.readFrom,

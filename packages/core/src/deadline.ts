@@ -1,0 +1,59 @@
+import { SentinelConfigError, SentinelKitError } from './errors.js';
+
+/**
+ * Runs an operation of the client under a per-call `timeout` (the `timeout` of
+ * `read`/`write`): `start` gets `fn` wrapped, to hand to the client instead of
+ * `fn`. Past `timeout` ms the result rejects with `TIMEOUT`, and the wrapped
+ * function refuses to run `fn` from then on: an operation still waiting for a
+ * master or a replica is dropped, never sent late (a cache `SET` sent after its
+ * caller gave up could overwrite a newer value). One already sent may still
+ * take effect on the server; the message says which.
+ */
+export function withDeadline<N, T>(
+  timeout: number,
+  what: 'read' | 'write',
+  fn: (node: N) => Promise<T>,
+  start: (guarded: (node: N) => Promise<T>) => Promise<T>,
+): Promise<T> {
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    return Promise.reject(
+      new SentinelConfigError({
+        option: 'timeout',
+        expected: `milliseconds > 0 for this ${what}`,
+        received: String(timeout),
+      }),
+    );
+  }
+  let expired = false;
+  let sent = false;
+  const guarded = (node: N): Promise<T> => {
+    if (expired) return Promise.reject(timedOut(what, timeout, false));
+    sent = true;
+    return fn(node);
+  };
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      expired = true;
+      reject(timedOut(what, timeout, sent));
+    }, timeout);
+    start(guarded).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function timedOut(what: string, timeout: number, sent: boolean): SentinelKitError {
+  return new SentinelKitError(
+    'TIMEOUT',
+    sent
+      ? `${what} did not complete within its timeout (${timeout} ms); it was sent and may still take effect`
+      : `${what} found no node to run on within its timeout (${timeout} ms); it was not sent`,
+  );
+}
