@@ -354,8 +354,15 @@ describe('cache-manager 7 on a Sentinel deployment (1 master, 2 replicas, 3 sent
     const store = owned.store as SentinelKeyvStore;
     expect(store.ownsClient).toBe(true);
     await createCache({ stores: [owned] }).disconnect();
+    const closed = store.client;
+    expect(closed.status).toBe('closed');
+    // Used again, it opens a new client from its location (a Nest suite builds the next app on
+    // the same store): not a silent miss.
+    expect(await owned.get('k')).toBe('v');
+    expect(store.client).not.toBe(closed);
+    expect(closed.status).toBe('closed');
+    await owned.disconnect();
     expect(store.client.status).toBe('closed');
-    await expect(owned.get('k')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
     await onMaster(topology, 'DEL', 'd:k');
   });
 });

@@ -8,6 +8,7 @@ export type TopologyErrorCode =
   | 'NOT_READY'
   | 'TIMEOUT'
   | 'NO_SUCH_NODE'
+  | 'NODE_NOT_RUNNING'
   | 'STOPPED';
 
 /** The one error type thrown by `@sentinelkit/testing`. */

@@ -123,6 +123,13 @@ export class TopologyNode {
   }
 }
 
+function notRunning(node: TopologyNode, action: string): TopologyError {
+  return new TopologyError(
+    'NODE_NOT_RUNNING',
+    `cannot ${action} ${node}: it is ${node.state}${node.state === 'killed' ? ' (restart() it first)' : ' (thaw() it first)'}`,
+  );
+}
+
 /** One message a sentinel published, as received by the topology's subscribers. */
 export interface SentinelEvent {
   /** The sentinel that published it. */
@@ -306,10 +313,13 @@ export class SentinelTopology {
     return this.dataNodeAt(best[0]);
   }
 
-  /** Data nodes other than the current master, in index order. */
+  /**
+   * Running data nodes other than the current master, in index order: killed and frozen nodes
+   * serve nothing and are left out (so `killReplica(0)` twice kills two different replicas).
+   */
   async replicas(): Promise<TopologyNode[]> {
     const master = await this.currentMaster();
-    return this.dataNodes.filter((n) => n !== master);
+    return this.dataNodes.filter((n) => n !== master && n._state === 'running');
   }
 
   /** SIGKILLs the current master; returns it. */
@@ -348,16 +358,18 @@ export class SentinelTopology {
     return node;
   }
 
-  /** SIGKILLs any node (running or frozen). */
+  /** SIGKILLs any node (running or frozen); a killed one is a `NODE_NOT_RUNNING` error. */
   async kill(node: TopologyNode): Promise<void> {
     this.markFault();
+    if (node._state === 'killed') throw notRunning(node, 'kill');
     await node._backend.kill();
     node._state = 'killed';
   }
 
-  /** SIGSTOPs any running node. */
+  /** SIGSTOPs any running node; another is a `NODE_NOT_RUNNING` error. */
   async freeze(node: TopologyNode): Promise<void> {
     this.markFault();
+    if (node._state !== 'running') throw notRunning(node, 'freeze');
     await node._backend.freeze();
     node._state = 'frozen';
   }

@@ -66,7 +66,15 @@ describe(`startSentinelTopology (${backendLabel}): start, kill, restart, failove
   it('killReplica / killSentinel / restart bring nodes down and back', async () => {
     const replica = await topology.killReplica(0);
     expect(replica.state).toBe('killed');
-    expect(await topology.replicas()).toContain(replica);
+    // replicas() lists what serves: a killed replica is not in it, so killReplica(0) would now
+    // name the other one, and killing a killed node is a typed error, not a silent no-op.
+    expect(await topology.replicas()).not.toContain(replica);
+    expect(await topology.replicas()).toHaveLength(1);
+    await expect(topology.kill(replica)).rejects.toMatchObject({
+      name: 'TopologyError',
+      code: 'NODE_NOT_RUNNING',
+    });
+    await expect(topology.freeze(replica)).rejects.toMatchObject({ code: 'NODE_NOT_RUNNING' });
     const sentinel = await topology.killSentinel(2);
     expect(await isNodeGone(sentinel)).toBe(true);
     // The two remaining sentinels still agree on the master.
@@ -75,5 +83,6 @@ describe(`startSentinelTopology (${backendLabel}): start, kill, restart, failove
     await topology.restart(replica);
     await topology.waitForHealthy({ timeoutMs: 30_000 });
     expect(await roleOf(topology, replica)).toBe('slave');
+    expect(await topology.replicas()).toContain(replica);
   });
 });
