@@ -8,6 +8,7 @@ import {
   parseSentinelInfo,
   type ResolvedSentinelClientOptions,
   redactSecrets,
+  tlsForNode,
 } from '@sentinelkit/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { DeploymentReport, MasterReport, ReplicaReport, SentinelReport } from './report.js';
@@ -219,13 +220,14 @@ function dataConnection(
   options: ResolvedSentinelClientOptions,
   address: NodeAddress,
 ): RedisOptions {
+  const tls = tlsForNode(options.tls, address);
   return {
     ...common,
     host: address.host,
     port: address.port,
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
-    ...(options.tls !== false && { tls: options.tls }),
+    ...(tls !== false && { tls }),
     connectTimeout: options.connectTimeout,
     // A status check must not hang on a frozen node.
     commandTimeout: options.sentinelTimeout,

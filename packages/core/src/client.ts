@@ -661,7 +661,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #newNode(announced: NodeAddress): DataNode {
     const address = applyNatMap(announced, this.#options.natMap);
-    const options = dataNodeOptions(this.#options, address);
+    const options = dataNodeOptions(this.#options, address, announced);
     const redis = new Redis(options);
     redis.on('error', (error: Error) => this.#report(error));
     return new DataNode(

@@ -6,6 +6,7 @@ import {
   closedBeforeReplyHint,
 } from './connection-errors.js';
 import { redactSecrets, SentinelKitError } from './errors.js';
+import { tlsForNode } from './node-tls.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { formatAddress, type NodeAddress } from './types.js';
 
@@ -23,7 +24,9 @@ export type DataNodeOptions = RedisOptions & { replyMapping?: 'legacy' };
 export function dataNodeOptions(
   options: ResolvedSentinelClientOptions,
   address: NodeAddress,
+  announced: NodeAddress = address,
 ): DataNodeOptions {
+  const tls = tlsForNode(options.tls, announced);
   return {
     ...options.redisOptions,
     host: address.host,
@@ -31,7 +34,7 @@ export function dataNodeOptions(
     db: options.db,
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
-    ...(options.tls !== false && { tls: options.tls }),
+    ...(tls !== false && { tls }),
     ...(options.keyPrefix !== '' && { keyPrefix: options.keyPrefix }),
     connectTimeout: options.connectTimeout,
     // No ioredis commandTimeout: it arms a timer per command; the client watches each

@@ -47,6 +47,8 @@ export {
   parseLocation,
   redactLocation,
 } from './location.js';
+export type { TlsForNode } from './node-tls.js';
+export { tlsForNode } from './node-tls.js';
 export type {
   ReplicationLagBound,
   ResolvedSentinelClientOptions,

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { SentinelConfigError } from './errors.js';
 import { DEFAULT_SENTINEL_PORT, parseLocation } from './location.js';
+import type { TlsForNode } from './node-tls.js';
 import {
   adviceForRedisOption,
   resolveRedisOptions,
@@ -79,10 +80,12 @@ export interface SentinelClientOptions {
    */
   sentinelPassword?: string;
   /**
-   * TLS to the data nodes: `true`, or Node TLS options.
+   * TLS to the data nodes: `true`, Node TLS options, or a function of the address Sentinel
+   * announces for each node (`{ host, port }`) returning that node's TLS options (e.g. its own
+   * `servername`). An announced hostname is the node's `servername` unless one is set.
    * @default false
    */
-  tls?: boolean | ConnectionOptions;
+  tls?: boolean | ConnectionOptions | TlsForNode;
   /**
    * TLS to the sentinels: `true`, or Node TLS options.
    * @default false
@@ -175,8 +178,8 @@ export interface ResolvedSentinelClientOptions {
   readonly sentinelUsername: string | undefined;
   /** Password for the sentinels. */
   readonly sentinelPassword: string | undefined;
-  /** TLS options for the data nodes (`true` became `{}`), or `false`. */
-  readonly tls: ConnectionOptions | false;
+  /** TLS options for the data nodes (`true` became `{}`), a function of each node's address, or `false`. */
+  readonly tls: ConnectionOptions | TlsForNode | false;
   /** TLS options for the sentinels (`true` became `{}`), or `false`. */
   readonly sentinelTls: ConnectionOptions | false;
   /** Address translation, if any. */
@@ -288,7 +291,10 @@ export function resolveOptions(
     password: text('password', o.password, true),
     sentinelUsername: text('sentinelUsername', o.sentinelUsername, false),
     sentinelPassword: text('sentinelPassword', o.sentinelPassword, true),
-    tls: tls('tls', o.tls ?? DEFAULT_OPTIONS.tls),
+    tls:
+      typeof o.tls === 'function'
+        ? (o.tls as TlsForNode)
+        : tls('tls', o.tls ?? DEFAULT_OPTIONS.tls),
     sentinelTls: tls('sentinelTls', o.sentinelTls ?? DEFAULT_OPTIONS.sentinelTls),
     natMap: natMap(o.natMap),
     connectTimeout: ms('connectTimeout', o.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout),
@@ -327,7 +333,7 @@ export function redactOptions(
     ...options,
     password: mask(options.password),
     sentinelPassword: mask(options.sentinelPassword),
-    tls: redactTls(options.tls),
+    tls: typeof options.tls === 'function' ? options.tls : redactTls(options.tls),
     sentinelTls: redactTls(options.sentinelTls),
   });
 }

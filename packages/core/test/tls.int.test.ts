@@ -1,5 +1,7 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import {
   makeCertificates,
+  nodeHostname,
   type SentinelTopology,
   startSentinelTopology,
 } from '@sentinelkit/testing';
@@ -156,5 +158,99 @@ describe('a TLS-only topology with mutual TLS (1 master, 2 replicas, 3 sentinels
       )[];
     expect(result.durableAcks.length).toBeGreaterThan(0);
     expect(await missingOn(onMaster, result.durableAcks)).toEqual([]);
+  });
+});
+
+/**
+ * Certificates that name each node by a hostname only (`data-1.sentinelkit.localhost`), not by
+ * 127.0.0.1. Those names do not resolve on this machine (no `*.localhost` resolver, and tests may
+ * not edit /etc/hosts), so nodes are reached on 127.0.0.1 and each name is checked through
+ * `servername` (SNI and the certificate's subjectAltName).
+ */
+describe('TLS options per data node (certificates naming each node by hostname)', () => {
+  let topology: SentinelTopology;
+  const clients: SentinelClient[] = [];
+
+  beforeAll(async () => {
+    topology = await startSentinelTopology({ tls: { hostnameCertificates: true } });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await topology?.stop();
+  });
+
+  /** Sentinels are one TLS object: accept any sentinel's certificate of this topology. */
+  const sentinelTls = () => ({
+    ca: topology.tls?.ca,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+      topology.sentinelNodes.some(
+        (s) => checkServerIdentity(nodeHostname(s.name), cert) === undefined,
+      )
+        ? undefined
+        : new Error(`not a sentinel of this topology: ${cert.subjectaltname}`),
+  });
+  /** The hostname the certificate of the data node at `port` names. */
+  const nameAt = (port: number) =>
+    nodeHostname(topology.dataNodes.find((n) => n.port === port)?.name ?? 'unknown');
+
+  it('tls as a function gives each node its own servername: master and both replicas verify', async () => {
+    const client = createSentinelClient({
+      ...topology.connectionOptions,
+      sentinelTls: sentinelTls(),
+      tls: ({ port }) => ({ ca: topology.tls?.ca, servername: nameAt(port) }),
+    });
+    clients.push(client);
+    await client.connect();
+    await untilReplicaCount(client, 2);
+    await client.write((r) => r.set('per-node', 'v'));
+    await resetStats(topology);
+    for (let i = 0; i < 50; i++) expect(await client.read((r) => r.get('per-node'))).toBe('v');
+    const served = await Promise.all(
+      (await topology.replicas()).map((n) => commandCount(topology, n, 'get')),
+    );
+    expect(served.reduce((a, b) => a + b, 0)).toBe(50);
+  });
+
+  it('one servername for every node (the ioredis#1832 trap) verifies one node only', async () => {
+    const master = await topology.currentMaster();
+    const client = createSentinelClient({
+      ...topology.connectionOptions,
+      sentinelTls: sentinelTls(),
+      tls: { ca: topology.tls?.ca, servername: nodeHostname(master.name) },
+    });
+    clients.push(client);
+    const replicaPorts = (await topology.replicas()).map((n) => n.port);
+    // Each replica is refused (its certificate names another host), reported as an error event.
+    const refusedBoth = new Promise<Error[]>((resolve) => {
+      const refused: Error[] = [];
+      client.on('error', (e) => {
+        refused.push(e);
+        const ports = replicaPorts.filter((p) => refused.some((r) => r.message.includes(`:${p}`)));
+        if (ports.length === replicaPorts.length) resolve(refused);
+      });
+    });
+    await client.connect();
+    await client.write((r) => r.set('trap', 'v'));
+    const refused = await refusedBoth;
+    expect(refused.map((e) => e.message).join('\n')).toMatch(/altnames/);
+    expect(client.topology().replicas).toEqual([]);
+  });
+
+  it('without a servername the IP is checked against names only: TLS_FAILED naming tls.servername', async () => {
+    const client = createSentinelClient({
+      ...topology.connectionOptions,
+      sentinelTls: sentinelTls(),
+      tls: { ca: topology.tls?.ca },
+      connectTimeout: 5000,
+    });
+    clients.push(client);
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e as ConnectionSetupError,
+    );
+    expect(isSentinelKitError(error, 'TLS_FAILED')).toBe(true);
+    expect(error?.option).toBe('tls.servername');
+    expect(error?.message).toMatch(/function/);
   });
 });
