@@ -159,7 +159,12 @@ export function assessReport(report: DeploymentReport): Assessment {
           'refused',
           'sentinels refuse our credentials: set SENTINELKIT_SENTINEL_PASSWORD (and SENTINELKIT_SENTINEL_USERNAME for an ACL user)',
         )
-      : stop('unreachable', 'no sentinel is reachable');
+      : stop(
+          'unreachable',
+          report.sentinels.some((s) => s.error === 'Connection is closed.')
+            ? 'no sentinel is reachable (a sentinel that closes the connection at once may require TLS: --tls, --tls-ca)'
+            : 'no sentinel is reachable',
+        );
   }
   if (knowing.length === 0) {
     return stop(

@@ -161,6 +161,18 @@ describe('assessReport when the sentinels cannot tell', () => {
     if (verdict === 'refused') expect(text).toMatch(/sentinel +s1:26379 +refused \(NOAUTH\)/);
   });
 
+  it('no sentinel reachable, each closing the connection: hints at TLS', () => {
+    const report = healthy();
+    report.master = undefined;
+    report.replicas = [];
+    for (const s of report.sentinels) {
+      Object.assign(s, { reachable: false, error: 'Connection is closed.' });
+    }
+    const assessment = assessReport(report);
+    expect(assessment.verdict).toBe('unreachable');
+    expect(assessment.problems[0]).toMatch(/--tls-ca/);
+  });
+
   it('a sentinel that does not monitor the name (others do) is a problem of its own, not a disagreement', () => {
     const report = healthy();
     report.sentinels[2]!.master = undefined;
