@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { admitReplica } from './admission.js';
-import { isPermanentSetupError } from './connection-errors.js';
+import { isPermanentSetupError, isWaitRefused } from './connection-errors.js';
 import {
   closeNow,
   type DataNodeOptions,
@@ -464,6 +464,13 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       }
       return value;
     } catch (error) {
+      if (isWaitRefused(error)) {
+        throw new SentinelKitError(
+          'PERMISSION_DENIED',
+          "the write RAN on the master, but the ACL user may not run WAIT, so its replication was not confirmed: grant it (ACL SETUSER <user> +wait) or write without 'waitReplicas'",
+          { cause: error },
+        );
+      }
       return this.#retryWrite(error, node, fn, options, startedAt, retriedReadonly);
     }
   }

@@ -195,3 +195,11 @@ export class ConnectionSetupError extends SentinelKitError {
 export function isPermanentSetupError(error: unknown): boolean {
   return error instanceof ConnectionSetupError;
 }
+
+/**
+ * The server refused `WAIT` to this ACL user: a write with `waitReplicas` ran
+ * on the master, and only its replication check was refused.
+ */
+export function isWaitRefused(error: unknown): boolean {
+  return error instanceof Error && /^NOPERM\b.*'wait' command/i.test(error.message);
+}

@@ -36,8 +36,8 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  * - `TLS_FAILED`: a TLS handshake failed for a reason retrying will not cure (an untrusted or
  *   misnamed certificate, a refused client certificate, TLS to a plain port); the error names the
  *   option to change ({@link ConnectionSetupError}).
- * - `PERMISSION_DENIED`: the ACL user may not run a command sentinelkit needs (`ROLE`, `INFO`,
- *   `WAIT`, …).
+ * - `PERMISSION_DENIED`: the ACL user may not run a command sentinelkit needs (`ROLE` at connect;
+ *   `WAIT` for a write with `waitReplicas`, which then DID run on the master).
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
 

@@ -23,6 +23,7 @@ describe('ACL data-node users without a needed command (real topology with an AC
     const users: Record<string, string[]> = {
       'no-role': ['-role'],
       'no-info': ['-info'],
+      'no-wait': ['-wait'],
     };
     for (const node of topology.dataNodes) {
       for (const [user, rules] of Object.entries(users)) {
@@ -82,6 +83,31 @@ describe('ACL data-node users without a needed command (real topology with an AC
       await client.connect();
       await client.write((r) => r.set('acl:no-info', 'v'));
       expect(await client.read((r) => r.get('acl:no-info'), { readFrom: 'master' })).toBe('v');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a user without WAIT writing with waitReplicas: PERMISSION_DENIED saying the write ran', async () => {
+    const client = createSentinelClient({
+      ...topology.connectionOptions,
+      username: 'no-wait',
+      password: 'user-secret',
+    });
+    try {
+      await client.connect();
+      const error = await client
+        .write((r) => r.set('acl:no-wait', 'written'), { waitReplicas: 1 })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isSentinelKitError(error, 'PERMISSION_DENIED')).toBe(true);
+      expect((error as Error).message).toMatch(/RAN on the master.*\+wait/);
+      // It did run: the key is on the master.
+      expect(await topology.command(await topology.currentMaster(), 'GET', 'acl:no-wait')).toBe(
+        'written',
+      );
     } finally {
       await client.close();
     }

@@ -3,6 +3,7 @@ import {
   ConnectionSetupError,
   classifyConnectionError,
   closedBeforeReplyHint,
+  isWaitRefused,
 } from '../src/connection-errors.js';
 import { isSentinelKitError } from '../src/index.js';
 
@@ -110,6 +111,18 @@ describe('classifyConnectionError: errors that will not go away', () => {
     ]) {
       expect(classifyConnectionError(error, data)).toBeUndefined();
     }
+  });
+});
+
+describe('isWaitRefused', () => {
+  it("is true for NOPERM on WAIT only, not on the write's own command", () => {
+    expect(
+      isWaitRefused(new Error("NOPERM User app has no permissions to run the 'wait' command")),
+    ).toBe(true);
+    expect(
+      isWaitRefused(new Error("NOPERM User app has no permissions to run the 'set' command")),
+    ).toBe(false);
+    expect(isWaitRefused(new Error('ERR wait'))).toBe(false);
   });
 });
 
