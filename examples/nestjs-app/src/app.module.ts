@@ -14,7 +14,7 @@ export interface AppModuleOptions {
    * Location of the Sentinel deployment (`mymaster/host:port,host:port/db`).
    * @default `$SENTINEL_LOCATION`
    */
-  location?: string;
+  location?: string | undefined;
 }
 
 /**

@@ -16,32 +16,32 @@ export interface StoreOptions {
    * that failed reads reject too.
    * @default false
    */
-  throwOnErrors?: boolean;
+  throwOnErrors?: boolean | undefined;
   /**
    * Let `clear()` (`reset()` on the legacy store) run when the store has no namespace. It then
    * deletes every key of the database, with `SCAN` + `UNLINK` on the master (never `FLUSHDB`).
    * Without it, such a `clear()` fails with an `INVALID_OPTION` error naming this option.
    * @default false
    */
-  clearWithoutNamespace?: boolean;
+  clearWithoutNamespace?: boolean | undefined;
   /**
    * `COUNT` hint of each `SCAN` step of `clear()` and of the iterator: about this many keys are
    * looked at, and at most that many deleted with one `UNLINK`, per round trip.
    * @default 1000
    */
-  scanCount?: number;
+  scanCount?: number | undefined;
   /**
    * Where reads (`get`, `getMany`, `has`, `hasMany`, `ttl`) go. `'master'` gives read-your-writes;
    * `'replica-only'` never reads the master.
    * @default the client's `readFrom` (`'replica'`: a random healthy replica, the master when none)
    */
-  readFrom?: ReadFrom;
+  readFrom?: ReadFrom | undefined;
   /**
    * Replicas that must acknowledge each write (`WAIT`) before it resolves. A value equal to the
    * number of replicas gives read-your-writes on replicas, at one more round trip per write.
    * @default the client's `waitReplicas` (0: do not wait)
    */
-  waitReplicas?: number;
+  waitReplicas?: number | undefined;
   /**
    * Milliseconds each read (`get`, `getMany`, `has`, `hasMany`, `ttl`) may take in all —
    * connecting, waiting for a node, the command — before it gives up: it then emits `'error'` (a
@@ -67,7 +67,7 @@ export interface StoreOptions {
    * allowed with a `SentinelClient`: configure that client instead.
    * @default {}
    */
-  clientOptions?: Partial<SentinelClientOptions>;
+  clientOptions?: Partial<SentinelClientOptions> | undefined;
 }
 
 /** Options of {@link SentinelLegacyStore}, the cache-manager 5 store. */
@@ -77,18 +77,18 @@ export interface LegacyStoreOptions extends StoreOptions {
    * no prefix (then `reset()` needs `clearWithoutNamespace`).
    * @default 'cache'
    */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Milliseconds a value lives when `set`/`mset` get no TTL; `0` for no expiry.
    * @default 0
    */
-  ttl?: number;
+  ttl?: number | undefined;
   /**
    * Values this returns `false` for are not stored: `set` fails with an `INVALID_OPTION` error
    * naming `isCacheable` (emitted, or thrown with `throwOnErrors`).
    * @default (value) => value !== undefined
    */
-  isCacheable?: (value: unknown) => boolean;
+  isCacheable?: ((value: unknown) => boolean) | undefined;
 }
 
 /** Options of {@link createKeyv}: the store's options and the Keyv instance's. */
@@ -98,12 +98,12 @@ export interface CreateKeyvOptions extends StoreOptions {
    * for none (then `clear()` needs `clearWithoutNamespace`).
    * @default 'keyv' (Keyv's own default)
    */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Default time to live of Keyv entries, in milliseconds; `0` or none for no expiry.
    * @default undefined (no expiry)
    */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** {@link StoreOptions} after validation, with defaults resolved. */

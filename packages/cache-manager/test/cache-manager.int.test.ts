@@ -259,10 +259,7 @@ describe('cache-manager 7 on a Sentinel deployment (1 master, 2 replicas, 3 sent
     const cachingFactory = (
       store: Keyv | KeyvStoreAdapter,
       options: { ttl?: number; namespace?: string },
-    ) =>
-      store instanceof Keyv
-        ? store
-        : new Keyv({ store, ttl: options.ttl, namespace: options.namespace });
+    ) => (store instanceof Keyv ? store : new Keyv({ store, ...options }));
     const options = { ttl: 60_000, namespace: 'nest' };
     const stores = [
       cachingFactory(new SentinelKeyvStore(client, { waitReplicas: 2 }), options),

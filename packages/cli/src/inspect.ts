@@ -239,7 +239,7 @@ async function withConnection<T>(
   options: RedisOptions,
   fn: (redis: Redis) => Promise<T>,
 ): Promise<T> {
-  const redis = new Redis(options);
+  const redis = new Redis(options as RedisOptions & { replyMapping?: 'legacy' });
   let firstError: Error | undefined;
   redis.on('error', (error: Error) => {
     firstError ??= error;

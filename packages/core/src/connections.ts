@@ -17,7 +17,10 @@ import { formatAddress, type NodeAddress } from './types.js';
  * never parked inside ioredis waiting for a node that may no longer be master.
  */
 
-/** Options of a data node connection: replies mapped as ioredis always did (RESP2). */
+/**
+ * Options of a connection: replies mapped as ioredis always did (RESP2). ioredis' `RedisOptions`
+ * alone is not accepted by its constructor under `exactOptionalPropertyTypes`.
+ */
 export type DataNodeOptions = RedisOptions & { replyMapping?: 'legacy' };
 
 /** Options for a connection to a data node (master or replica). */
@@ -54,7 +57,7 @@ export function dataNodeOptions(
 export function sentinelOptions(
   options: ResolvedSentinelClientOptions,
   address: NodeAddress,
-): RedisOptions {
+): DataNodeOptions {
   return {
     host: address.host,
     port: address.port,

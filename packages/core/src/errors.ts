@@ -47,6 +47,13 @@ export interface SentinelKitErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * Marks sentinelkit errors. `Symbol.for` gives every copy of the package (its ESM and CommonJS
+ * builds, or two versions in one app) the same symbol, so the guard recognises their errors where
+ * `instanceof` cannot, without trusting any object that merely has a matching `code`.
+ */
+const BRAND: unique symbol = Symbol.for('@sentinelkit/core.SentinelKitError') as never;
+
 /** The one base class of every error sentinelkit throws or emits. */
 export class SentinelKitError extends Error {
   /** Stable code to branch on; the message is for humans. */
@@ -67,16 +74,42 @@ export class SentinelKitError extends Error {
     return 'SentinelKitError';
   }
 }
+// On the prototype, not each instance: invisible to JSON, Object.keys and assertions on fields.
+Object.defineProperty(SentinelKitError.prototype, BRAND, { value: true });
 
 /**
- * True for any sentinelkit error (optionally with the given code). Prefer it to `instanceof`,
- * which fails when the ESM and CommonJS builds are both loaded.
+ * The error class each code comes with, for the codes that have one; other codes come with a
+ * {@link SentinelKitError} whose `code` is that code. Used by {@link isSentinelKitError} to narrow.
  */
-export function isSentinelKitError(
+export interface SentinelKitErrorClasses {
+  INVALID_OPTION: SentinelConfigError;
+  NO_SENTINEL_REACHABLE: NoSentinelReachableError;
+  MASTER_NAME_UNKNOWN: MasterNameUnknownError;
+}
+
+/**
+ * The error a code comes with: `SentinelKitErrorOf<'NO_SENTINEL_REACHABLE'>` is a
+ * {@link NoSentinelReachableError}, `SentinelKitErrorOf<'TIMEOUT'>` a `SentinelKitError` whose
+ * `code` is `'TIMEOUT'`. Given a union of codes, a union that narrows again on `code`.
+ */
+export type SentinelKitErrorOf<C extends SentinelKitErrorCode = SentinelKitErrorCode> =
+  C extends keyof SentinelKitErrorClasses
+    ? SentinelKitErrorClasses[C]
+    : SentinelKitError & { readonly code: C };
+
+/**
+ * True for a sentinelkit error (optionally with the given code), narrowed to that code's type:
+ * `isSentinelKitError(e, 'NO_SENTINEL_REACHABLE')` gives `e.failures`. An object is one when it is
+ * an instance of {@link SentinelKitError} or of another copy of it (the ESM and CommonJS builds
+ * both loaded), recognised by a brand; a plain `Error` with a matching `code` is not.
+ */
+export function isSentinelKitError<C extends SentinelKitErrorCode = SentinelKitErrorCode>(
   value: unknown,
-  code?: SentinelKitErrorCode,
-): value is SentinelKitError {
-  if (!(value instanceof Error)) return false;
+  code?: C,
+): value is SentinelKitErrorOf<C> {
+  if (!(value instanceof SentinelKitError || (value instanceof Error && BRAND in value))) {
+    return false;
+  }
   const actual = (value as { code?: unknown }).code;
   return (
     (SENTINELKIT_ERROR_CODES as readonly unknown[]).includes(actual) &&
@@ -100,6 +133,7 @@ export interface SentinelConfigErrorInit extends SentinelKitErrorOptions {
 
 /** An option or location string is invalid (code `INVALID_OPTION`). */
 export class SentinelConfigError extends SentinelKitError {
+  declare readonly code: 'INVALID_OPTION';
   /** Option name or path to change, e.g. `'sentinels[1].port'` or `'location'`. */
   readonly option: string;
   /** Description of the expected format. */
@@ -142,6 +176,7 @@ export interface NoSentinelReachableErrorInit extends SentinelKitErrorOptions {
 
 /** No sentinel answered (code `NO_SENTINEL_REACHABLE`). */
 export class NoSentinelReachableError extends SentinelKitError {
+  declare readonly code: 'NO_SENTINEL_REACHABLE';
   /** Each sentinel tried and why it failed (secrets redacted), in the order tried. */
   readonly failures: readonly SentinelFailure[];
 
@@ -176,6 +211,7 @@ export interface MasterNameUnknownErrorInit extends SentinelKitErrorOptions {
 
 /** Sentinels answered but none monitors the master name (code `MASTER_NAME_UNKNOWN`). */
 export class MasterNameUnknownError extends SentinelKitError {
+  declare readonly code: 'MASTER_NAME_UNKNOWN';
   /** The master name that was asked for. */
   readonly masterName: string;
   /** The sentinels asked, each `host:port`. */

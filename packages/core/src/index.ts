@@ -19,7 +19,9 @@ export type {
   NoSentinelReachableErrorInit,
   SentinelConfigErrorInit,
   SentinelFailure,
+  SentinelKitErrorClasses,
   SentinelKitErrorCode,
+  SentinelKitErrorOf,
   SentinelKitErrorOptions,
 } from './errors.js';
 export {

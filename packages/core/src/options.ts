@@ -25,7 +25,7 @@ export interface SentinelAddressOption {
    * Sentinel port.
    * @default 26379
    */
-  port?: number;
+  port?: number | undefined;
 }
 
 /** A bound on how far behind the master a replica may be and still serve reads. */
@@ -34,15 +34,19 @@ export interface ReplicationLagBound {
    * Most replication-offset bytes a replica may trail the master by.
    * @default undefined (no bound)
    */
-  bytes?: number;
+  bytes?: number | undefined;
   /**
    * Most seconds since the replica last acknowledged the master, when that is known.
    * @default undefined (no bound)
    */
-  seconds?: number;
+  seconds?: number | undefined;
 }
 
-/** Options of a sentinelkit client. Every field except `masterName` and `sentinels` is optional. */
+/**
+ * Options of a sentinelkit client. Every field except `masterName` and `sentinels` is optional,
+ * and `undefined` means "not given" (so `password: process.env.REDIS_PASSWORD` type-checks under
+ * `exactOptionalPropertyTypes`).
+ */
 export interface SentinelClientOptions {
   /**
    * Name of the master group, as in `sentinel monitor <name>`: letters, digits, `.`, `_`, `-`.
@@ -58,108 +62,108 @@ export interface SentinelClientOptions {
    * Database index selected on every data-node connection.
    * @default 0
    */
-  db?: number;
+  db?: number | undefined;
   /**
    * Username for the data nodes (master and replicas), not for the sentinels.
    * @default undefined
    */
-  username?: string;
+  username?: string | undefined;
   /**
    * Password for the data nodes (master and replicas), not for the sentinels.
    * @default undefined
    */
-  password?: string;
+  password?: string | undefined;
   /**
    * Username for the sentinels.
    * @default undefined
    */
-  sentinelUsername?: string;
+  sentinelUsername?: string | undefined;
   /**
    * Password for the sentinels. Sentinels get no password unless this is set.
    * @default undefined
    */
-  sentinelPassword?: string;
+  sentinelPassword?: string | undefined;
   /**
    * TLS to the data nodes: `true`, Node TLS options, or a function of the address Sentinel
    * announces for each node (`{ host, port }`) returning that node's TLS options (e.g. its own
    * `servername`). An announced hostname is the node's `servername` unless one is set.
    * @default false
    */
-  tls?: boolean | ConnectionOptions | TlsForNode;
+  tls?: boolean | ConnectionOptions | TlsForNode | undefined;
   /**
    * TLS to the sentinels: `true`, or Node TLS options.
    * @default false
    */
-  sentinelTls?: boolean | ConnectionOptions;
+  sentinelTls?: boolean | ConnectionOptions | undefined;
   /**
    * Maps the addresses Sentinel announces (`"host:port"`) to addresses this process can reach.
    * @default undefined (addresses used as announced)
    */
-  natMap?: NatMap;
+  natMap?: NatMap | undefined;
   /**
    * Milliseconds to establish a data-node connection.
    * @default 2000
    */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /**
    * Milliseconds for each attempt to query one sentinel before trying the next.
    * @default 500
    */
-  sentinelTimeout?: number;
+  sentinelTimeout?: number | undefined;
   /**
    * Milliseconds a command may wait for its reply; then it fails with `Command timed out`
    * (checked a few times per timeout rather than with a timer per command, so up to a tenth
    * later).
    * @default 5000
    */
-  commandTimeout?: number;
+  commandTimeout?: number | undefined;
   /**
    * Prefix added to every key.
    * @default ''
    */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /**
    * Where reads go; see {@link ReadFrom}.
    * @default 'replica'
    */
-  readFrom?: ReadFrom;
+  readFrom?: ReadFrom | undefined;
   /**
    * Replicas further behind than this are not used for reads.
    * @default undefined (no bound)
    */
-  maxReplicationLag?: ReplicationLagBound;
+  maxReplicationLag?: ReplicationLagBound | undefined;
   /**
    * Milliseconds commands wait for a verified master (during a failover) before failing with
    * `MASTER_UNAVAILABLE`.
    * @default 10000
    */
-  failoverTimeout?: number;
+  failoverTimeout?: number | undefined;
   /**
    * Milliseconds between topology refreshes from Sentinel.
    * @default 1000
    */
-  sentinelPollInterval?: number;
+  sentinelPollInterval?: number | undefined;
   /**
    * Replicas that must acknowledge each write (`WAIT`) before it resolves, for every `write()`
    * that does not set its own; see `WriteOptions.waitReplicas`. 0 does not wait.
    * @default 0
    */
-  waitReplicas?: number;
+  waitReplicas?: number | undefined;
   /**
    * Milliseconds `WAIT` may take, for writes that do not set their own; kept under `commandTimeout`.
    * @default 1000
    */
-  waitTimeout?: number;
+  waitTimeout?: number | undefined;
   /**
    * Random source in [0, 1) for choosing replicas and sentinels; inject one in tests.
    * @default Math.random
    */
-  random?: () => number;
+  random?: () => number | undefined;
   /**
    * ioredis options passed to every data-node connection; see {@link SafeRedisOptions}.
    * @default {}
    */
-  redisOptions?: SafeRedisOptions;
+  redisOptions?: SafeRedisOptions | undefined;
 }
 
 /** {@link SentinelClientOptions} with every default applied; produced by {@link resolveOptions}. */

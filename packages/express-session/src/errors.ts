@@ -23,6 +23,12 @@ export const SESSION_STORE_ERROR_CODES = Object.freeze([
  */
 export type SessionStoreErrorCode = (typeof SESSION_STORE_ERROR_CODES)[number];
 
+/**
+ * Marks session store errors; `Symbol.for` gives every copy of the package (ESM and CommonJS
+ * builds) the same symbol, so the guard recognises their errors where `instanceof` cannot.
+ */
+const BRAND: unique symbol = Symbol.for('@sentinelkit/express-session.SessionStoreError') as never;
+
 /** An error of `@sentinelkit/express-session`, with a stable `code` and an optional `cause`. */
 export class SessionStoreError extends Error {
   /** Stable code to branch on; the message is for humans. */
@@ -43,16 +49,24 @@ export class SessionStoreError extends Error {
     return 'SessionStoreError';
   }
 }
+Object.defineProperty(SessionStoreError.prototype, BRAND, { value: true });
+
+/** A {@link SessionStoreError} whose `code` is `C`. */
+export type SessionStoreErrorOf<C extends SessionStoreErrorCode = SessionStoreErrorCode> =
+  SessionStoreError & { readonly code: C };
 
 /**
- * True for any {@link SessionStoreError} (optionally with the given code). Prefer it to
- * `instanceof`, which fails when the ESM and CommonJS builds are both loaded.
+ * True for a {@link SessionStoreError} (optionally with the given code), narrowed to that code:
+ * an instance of the class or of another copy of it (the ESM and CommonJS builds both loaded),
+ * recognised by a brand; a plain `Error` with a matching `name` or `code` is not one.
  */
-export function isSessionStoreError(
+export function isSessionStoreError<C extends SessionStoreErrorCode = SessionStoreErrorCode>(
   value: unknown,
-  code?: SessionStoreErrorCode,
-): value is SessionStoreError {
-  if (!(value instanceof Error) || value.name !== 'SessionStoreError') return false;
+  code?: C,
+): value is SessionStoreErrorOf<C> {
+  if (!(value instanceof SessionStoreError || (value instanceof Error && BRAND in value))) {
+    return false;
+  }
   const actual = (value as { code?: unknown }).code;
   return (
     (SESSION_STORE_ERROR_CODES as readonly unknown[]).includes(actual) &&

@@ -1,4 +1,4 @@
-export type { SessionStoreErrorCode } from './errors.js';
+export type { SessionStoreErrorCode, SessionStoreErrorOf } from './errors.js';
 export { isSessionStoreError, SESSION_STORE_ERROR_CODES, SessionStoreError } from './errors.js';
 export type {
   ResolvedSentinelStoreOptions,

@@ -25,47 +25,47 @@ export interface SentinelStoreOptions {
    * keys that start with it.
    * @default 'sess:'
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Seconds a session lives when its cookie has no `expires`; or a function of the session
    * returning the seconds (it then wins over the cookie, as in connect-redis). 0 or less deletes.
    * @default 86400
    */
-  ttl?: number | ((session: SessionData) => number);
+  ttl?: (number | ((session: SessionData) => number)) | undefined;
   /**
    * Store sessions without an expiry (`touch` then does nothing). A cookie that already expired
    * still deletes the session.
    * @default false
    */
-  disableTTL?: boolean;
+  disableTTL?: boolean | undefined;
   /**
    * `touch` does nothing: sessions expire `ttl` after their last `set`.
    * @default false
    */
-  disableTouch?: boolean;
+  disableTouch?: boolean | undefined;
   /**
    * How sessions are turned into strings and back.
    * @default JSON
    */
-  serializer?: SessionSerializer;
+  serializer?: SessionSerializer | undefined;
   /**
    * `COUNT` hint of each `SCAN` in `all`, `ids`, `length` and `clear`.
    * @default 100
    */
-  scanCount?: number;
+  scanCount?: number | undefined;
   /**
    * `'replica'`: sessions are read from replicas under the read-your-writes rule (see
    * docs/express-session.md). `'master'`: every read goes to the master and writes do not wait
    * for replicas. Every process sharing a `prefix` must use the same value.
    * @default 'replica'
    */
-  readFrom?: SessionReadFrom;
+  readFrom?: SessionReadFrom | undefined;
   /**
    * Skip a `touch` that would move the session's expiry by less than this many seconds (like
    * connect-mongo's `touchAfter`). 0 touches on every request.
    * @default 0
    */
-  touchAfter?: number;
+  touchAfter?: number | undefined;
   /**
    * A replica serves sessions only while it holds the heartbeat key, written on the master (as
    * the store is used) with this many milliseconds to live: a replica further behind than this
@@ -73,39 +73,39 @@ export interface SentinelStoreOptions {
    * most this (plus `maxClockSkew`). Only with `readFrom: 'replica'`.
    * @default 1000
    */
-  maxReplicaLag?: number;
+  maxReplicaLag?: number | undefined;
   /**
    * Milliseconds the first `WAIT` after a write may take for every replica in rotation to
    * acknowledge it. Only with `readFrom: 'replica'`.
    * @default 100
    */
-  waitTimeout?: number;
+  waitTimeout?: number | undefined;
   /**
    * Milliseconds the clocks of the Redis servers may disagree by (a key's expiry is set by the
    * master's clock and enforced by each replica's); added to what a write waits for when a
    * replica did not acknowledge it.
    * @default 250
    */
-  maxClockSkew?: number;
+  maxClockSkew?: number | undefined;
   /**
    * Largest serialized session, in bytes (UTF-8). A larger one fails `set` with
    * `SESSION_TOO_LARGE` and nothing is written.
    * @default 1048576 (1 MiB)
    */
-  maxSessionBytes?: number;
+  maxSessionBytes?: number | undefined;
   /**
    * Session ids accepted; any other fails the call with `INVALID_SESSION_ID` before Redis is
    * asked. The default accepts 1–256 characters of `A–Z a–z 0–9 - _ . ~ + / = : @`, which covers
    * express-session's generator (base64url), UUIDs and base64.
    * @default /^[A-Za-z0-9\-_.~+/=:@]{1,256}$/
    */
-  sidPattern?: RegExp;
+  sidPattern?: RegExp | undefined;
   /**
    * The heartbeat key (see `maxReplicaLag`). Stores of every prefix may share it; it must not
    * start with `prefix`.
    * @default 'sentinelkit:heartbeat'
    */
-  heartbeatKey?: string;
+  heartbeatKey?: string | undefined;
 }
 
 /** Every option with its default resolved. */

@@ -19,7 +19,11 @@ import { ReplicatedWriter } from '../src/writer.js';
  */
 function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
   const emitter = new EventEmitter();
-  const calls: { kind: 'read' | 'write'; waitReplicas?: number; waitTimeout?: number }[] = [];
+  const calls: {
+    kind: 'read' | 'write';
+    waitReplicas?: number | undefined;
+    waitTimeout?: number | undefined;
+  }[] = [];
   const waits = [...(options.waits ?? [])];
   const master = {
     pttl: vi.fn(async () => -2),

@@ -2,7 +2,7 @@
 // breaks this file first.
 import type { SentinelClient } from '@sentinelkit/core';
 import type { SessionData, Store } from 'express-session';
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   DEFAULT_STORE_OPTIONS,
   isSessionStoreError,
@@ -13,6 +13,7 @@ import {
   type SessionReadFrom,
   type SessionSerializer,
   type SessionStoreError,
+  SessionStoreError as SessionStoreErrorClass,
   type SessionStoreErrorCode,
   type SessionStoreStats,
   type StoreCallback,
@@ -44,6 +45,34 @@ describe('public types', () => {
       (typeof SESSION_STORE_ERROR_CODES)[number]
     >();
     expectTypeOf<SessionStoreError['code']>().toEqualTypeOf<SessionStoreErrorCode>();
-    expectTypeOf(isSessionStoreError).guards.toEqualTypeOf<SessionStoreError>();
+    expectTypeOf(isSessionStoreError).guards.toMatchTypeOf<SessionStoreError>();
+  });
+
+  it('isSessionStoreError narrows to the code it is given', () => {
+    const e: unknown = new SessionStoreErrorClass('SESSION_TOO_LARGE', 'too large');
+    if (isSessionStoreError(e, 'SESSION_TOO_LARGE')) {
+      expectTypeOf(e.code).toEqualTypeOf<'SESSION_TOO_LARGE'>();
+      expectTypeOf(e).toMatchTypeOf<SessionStoreError>();
+    } else {
+      expect.unreachable('a SessionStoreError is one');
+    }
+    const any: unknown = e;
+    if (isSessionStoreError(any)) expectTypeOf(any.code).toEqualTypeOf<SessionStoreErrorCode>();
+  });
+
+  it('isSessionStoreError checks the class, not a name or code any Error can carry', () => {
+    const impostor = Object.assign(new Error('x'), { code: 'PARSE_FAILED' });
+    Object.defineProperty(impostor, 'name', { value: 'SessionStoreError' });
+    expect(isSessionStoreError(impostor)).toBe(false);
+    // Another copy of the class (ESM and CJS builds both loaded) shares the brand.
+    class OtherCopy extends Error {
+      readonly code = 'PARSE_FAILED';
+    }
+    Object.defineProperty(
+      OtherCopy.prototype,
+      Symbol.for('@sentinelkit/express-session.SessionStoreError'),
+      { value: true },
+    );
+    expect(isSessionStoreError(new OtherCopy('x'), 'PARSE_FAILED')).toBe(true);
   });
 });

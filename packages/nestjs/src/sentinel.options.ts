@@ -16,12 +16,12 @@ export interface SentinelModuleCommonOptions {
    * application closes; until then its commands reject with `NOT_CONNECTED`.
    * @default true
    */
-  failFast?: boolean;
+  failFast?: boolean | undefined;
   /**
    * Milliseconds between two connection attempts in the background (`failFast: false`).
    * @default 1000
    */
-  retryDelay?: number;
+  retryDelay?: number | undefined;
 }
 
 /** The client comes from a location string, with core options on top of it. */
@@ -35,7 +35,7 @@ export interface SentinelLocationModuleOptions extends SentinelModuleCommonOptio
    * Core client options laid over the location (`password`, `commandTimeout`, `readFrom`, …).
    * @default {}
    */
-  options?: Partial<SentinelClientOptions>;
+  options?: Partial<SentinelClientOptions> | undefined;
   client?: never;
 }
 
@@ -71,14 +71,14 @@ export interface SentinelModuleExtras {
    * `@InjectSentinel(name)` or `getSentinelClientToken(name)`.
    * @default 'default'
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * Make the client injectable in every module, without importing `SentinelModule` there (as
    * `TypeOrmModule` and `MongooseModule` do with their connections). With `false` only modules
    * that import this `SentinelModule.forRoot()` see it.
    * @default true
    */
-  isGlobal?: boolean;
+  isGlobal?: boolean | undefined;
 }
 
 /** Defaults of the module's own options, in one place. */

@@ -16,8 +16,8 @@ export type { ProcessBackendOptions } from './backends/process.js';
 export { createProcessBackend } from './backends/process.js';
 export type { BackendName } from './backends/select.js';
 export { BACKEND_ENV } from './backends/select.js';
-export type { TopologyErrorCode } from './errors.js';
-export { TopologyError } from './errors.js';
+export type { TopologyErrorCode, TopologyErrorOf } from './errors.js';
+export { isTopologyError, TOPOLOGY_ERROR_CODES, TopologyError } from './errors.js';
 export type { Address } from './health.js';
 export { findRedisServer, REDIS_SERVER_ENV, requireRedisServer } from './redis-binary.js';
 export type {
