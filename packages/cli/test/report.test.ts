@@ -175,7 +175,7 @@ describe('assessReport when the sentinels cannot tell', () => {
 
   it('a sentinel that does not monitor the name (others do) is a problem of its own, not a disagreement', () => {
     const report = healthy();
-    report.sentinels[2]!.master = undefined;
+    delete report.sentinels[2]!.master;
     const assessment = assessReport(report);
     expect(assessment.verdict).toBe('degraded');
     expect(assessment.sentinelsAgree).toBe(true);
