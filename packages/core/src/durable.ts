@@ -47,6 +47,10 @@ function leftError(entry: Entry): Error {
  * An ioredis connection that tells the commands written from inside a callback's synchronous
  * part from those written later (after an `await`, when they may belong to any callback), so
  * a `WAIT` sent after the synchronous parts knows whether it covers everything.
+ *
+ * It counts in `sendCommand`, the public method through which ioredis sends every command of
+ * every 6.x, those of pipelines and transactions included (they call `redis.sendCommand` per
+ * command); test/ioredis-internals.test.ts checks that on each ioredis 6 CI runs.
  */
 export class DurableConnection extends Redis {
   #sent = 0;

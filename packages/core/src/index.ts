@@ -58,6 +58,7 @@ export type {
   SentinelClientOptions,
 } from './options.js';
 export { DEFAULT_OPTIONS, OPTION_NAMES, redactOptions, resolveOptions } from './options.js';
+export type { RedisConnection } from './redis-connection.js';
 export type { SafeRedisOptions } from './redis-options.js';
 export { SAFE_REDIS_OPTION_KEYS } from './redis-options.js';
 export type {

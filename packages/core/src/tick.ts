@@ -25,6 +25,11 @@ interface TickState {
   corked: boolean;
 }
 
+// `Redis#stream` is the socket ioredis writes every command to: a public, typed member of its
+// `Redis` class in every 6.x, and corking is plain Node `Writable` API. ioredis may
+// replace the socket on reconnect (6.1's handoffs too), so it is read afresh per operation and the
+// state is keyed by socket, never kept on the connection. test/ioredis-internals.test.ts checks
+// this against each ioredis 6 that CI runs (.ci/ioredis-range.sh).
 type Stream = Redis['stream'];
 
 const states = new WeakMap<Stream, TickState>();

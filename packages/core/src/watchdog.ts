@@ -13,6 +13,14 @@ import type { Redis } from 'ioredis';
  * are never noted: they cost nothing.
  */
 
+/*
+ * What this reads of ioredis: `Redis#commandQueue` (a public, typed Denque of `{ command }`,
+ * oldest first, an item removed when its reply arrives) and the `isSettled`/`reject` of ioredis'
+ * `Command`. Both are unchanged in every 6.x: ioredis' own timeouts and reconnect
+ * logic use them the same way. test/ioredis-internals.test.ts fails by name if their shape
+ * changes, on each ioredis 6 that CI runs (.ci/ioredis-range.sh).
+ */
+
 /** Stops watching. */
 export type StopWatching = () => void;
 

@@ -1,0 +1,162 @@
+// The core reads three parts of ioredis that its documentation does not promise: `stream` (the
+// socket, corked per tick: tick.ts), `commandQueue` (the unanswered commands, failed by the
+// commandTimeout watchdog: watchdog.ts) and that every command, pipelines' included, goes through
+// `sendCommand` (counted by durable writes: durable.ts). They are public, typed members of
+// ioredis' `Redis` class, unchanged across 6.x (CI runs this file on the oldest and the newest
+// ioredis 6: .ci/ioredis-range.sh). If a version changes their shape, this file fails, by name,
+// before any behaviour built on them silently degrades.
+import { Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DurableConnection } from '../src/durable.js';
+import { corkUntilTickEnd } from '../src/tick.js';
+import { watchCommandTimeouts } from '../src/watchdog.js';
+import { type FakeAction, type FakeRedis, startFakeRedis } from './helpers/fake-sentinel.js';
+
+const servers: FakeRedis[] = [];
+const clients: Redis[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+/**
+ * A fake server answering `GET` only once the test releases them (replies leave in order, so
+ * later commands wait too), `SET`, `MULTI`, `EXEC` and `WAIT` at once.
+ */
+async function serverWithHeldReplies() {
+  // The server calls the handler of a command once the previous one answered.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const server = await startFakeRedis(async (args): Promise<FakeAction> => {
+    const name = args[0]?.toLowerCase();
+    if (name === 'get') return released.then(() => `v:${args[1]}`);
+    if (name === 'set') return { simple: 'OK' };
+    if (name === 'wait') return 0;
+    if (name === 'multi' || name === 'exec') return name === 'multi' ? { simple: 'OK' } : [];
+    return undefined;
+  });
+  servers.push(server);
+  return { server, releaseAll: () => release() };
+}
+
+async function connected<T extends Redis>(make: (options: object) => T, server: FakeRedis) {
+  const redis = make({
+    host: server.host,
+    port: server.port,
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  clients.push(redis);
+  await redis.connect();
+  return redis;
+}
+
+const endOfTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('ioredis internals the core relies on', () => {
+  it('`stream` is the net.Socket commands are written to (tick.ts corks it)', async () => {
+    const { server } = await serverWithHeldReplies();
+    const redis = await connected((o) => new Redis(o), server);
+
+    expect(redis.stream, 'Redis#stream is no longer a net.Socket').toBeInstanceOf(Socket);
+    const stream = redis.stream as Socket;
+    corkUntilTickEnd(redis);
+    expect(stream.writableCorked).toBe(1);
+    const reply = redis.set('k', 'v');
+    // Written into this very socket, and held there by the cork: not a copy, not a wrapper.
+    expect(stream.writableLength, 'ioredis no longer writes commands to Redis#stream').toBe(
+      '*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n'.length,
+    );
+    await endOfTick();
+    expect(stream.writableCorked).toBe(0);
+    await expect(reply).resolves.toBe('OK');
+  });
+
+  it('`commandQueue` holds unanswered commands, oldest first, until their reply (watchdog.ts)', async () => {
+    const { server, releaseAll } = await serverWithHeldReplies();
+    const redis = await connected((o) => new Redis(o), server);
+
+    const first = redis.get('a');
+    const second = redis.get('b');
+    await expect.poll(() => server.commands.filter((c) => c[0] === 'get').length).toBe(2);
+    const queue = redis.commandQueue;
+    expect(queue.length).toBe(2);
+    const items = [queue.get(0), queue.get(1)];
+    for (const [i, key] of ['a', 'b'].entries()) {
+      const item = items[i];
+      expect(item, 'commandQueue.get(i) no longer returns an item').toBeDefined();
+      // What watchdog.ts reads of an item: its command, settled once, rejectable.
+      const command = item?.command as unknown as {
+        name: string;
+        args: unknown[];
+        isSettled: unknown;
+        reject: unknown;
+      };
+      expect(command.name).toBe('get');
+      expect(command.args).toEqual([key]);
+      expect(command.isSettled).toBe(false);
+      expect(typeof command.reject).toBe('function');
+    }
+
+    releaseAll();
+    await expect(first).resolves.toBe('v:a');
+    await expect(second).resolves.toBe('v:b');
+    expect(queue.length, 'answered commands stay in commandQueue').toBe(0);
+    // The same items, marked settled: a late look by the watchdog leaves them alone.
+    expect((items[0]?.command as unknown as { isSettled: boolean } | undefined)?.isSettled).toBe(
+      true,
+    );
+  });
+
+  it('the watchdog fails a queued command with ioredis’ error, and a late reply is dropped', async () => {
+    const { server, releaseAll } = await serverWithHeldReplies();
+    const redis = await connected((o) => new Redis(o), server);
+    const stop = watchCommandTimeouts(redis, 50);
+
+    const stuck = redis.get('slow');
+    await expect(stuck).rejects.toThrow('Command timed out');
+    // Still queued (as with ioredis' own timer): the late reply is matched to it, not to the next.
+    expect(redis.commandQueue.length).toBe(1);
+    releaseAll();
+    const next = redis.set('k', 'v');
+    await expect(next).resolves.toBe('OK');
+    expect(redis.commandQueue.length).toBe(0);
+    stop();
+  });
+
+  it('every command goes through `sendCommand`, pipelines and transactions too (durable.ts)', async () => {
+    const { server } = await serverWithHeldReplies();
+    // How DurableConnection counts the commands written: an override of sendCommand.
+    class Counting extends Redis {
+      readonly sent: string[] = [];
+      override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
+        this.sent.push(args[0].name);
+        return super.sendCommand(...args);
+      }
+    }
+    const redis = await connected((o) => new Counting(o), server);
+    redis.sent.length = 0;
+
+    await redis.set('a', '1');
+    await redis.pipeline().set('b', '2').set('c', '3').exec();
+    await redis.multi().set('d', '4').exec();
+    await redis.wait(0, 0);
+    expect(redis.sent, 'a command bypassed Redis#sendCommand').toEqual([
+      'set',
+      'set',
+      'set',
+      'multi',
+      'set',
+      'exec',
+      'wait',
+    ]);
+    expect(new DurableConnection({ lazyConnect: true })).toBeInstanceOf(Redis);
+  });
+});
