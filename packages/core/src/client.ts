@@ -14,7 +14,12 @@ import {
   withTimeout,
 } from './connections.js';
 import { withDeadline } from './deadline.js';
-import { DurableConnection, DurableWrites, WriteNotSentError } from './durable.js';
+import {
+  DurableConnection,
+  DurableWrites,
+  describeReplication,
+  WriteNotSentError,
+} from './durable.js';
 import { SentinelKitError } from './errors.js';
 import type {
   FailoverTimings,
@@ -42,7 +47,7 @@ import {
   pickRandom,
   type ReplicaCandidate,
 } from './replicas.js';
-import { parseReplicationInfo, parseRole } from './role.js';
+import { parseReplicationInfo, parseRole, type ReplicationInfo } from './role.js';
 import { chooseReadTarget, commandKind } from './routing.js';
 import { isFailoverAbort, isFailoverStart, type SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
@@ -152,6 +157,7 @@ class DataNode {
   /** Writes followed by `WAIT`, on a connection of their own (see durable.ts). */
   readonly durableWrites: DurableWrites;
   #durable: Promise<DurableConnection> | undefined;
+  #replicationInfo: Promise<ReplicationInfo | undefined> | undefined;
   readonly #commandTimeout: number;
   readonly #unwatch: StopWatching[] = [];
 
@@ -167,6 +173,23 @@ class DataNode {
     this.#commandTimeout = commandTimeout;
     this.#unwatch.push(watchCommandTimeouts(redis, commandTimeout));
     this.durableWrites = new DurableWrites(() => this.#durableConnection(options, open));
+  }
+
+  /**
+   * The node's `INFO replication`, `undefined` if it does not answer within `timeout` (or the
+   * user may not run `INFO`). One request at a time: the writes of a round that all fell short
+   * share it.
+   */
+  replicationInfo(timeout: number): Promise<ReplicationInfo | undefined> {
+    this.#replicationInfo ??= withTimeout(this.redis.info('replication'), timeout, 'INFO')
+      .then(
+        (text) => parseReplicationInfo(String(text)),
+        () => undefined,
+      )
+      .finally(() => {
+        this.#replicationInfo = undefined;
+      });
+    return this.#replicationInfo;
   }
 
   /** The connection for writes followed by `WAIT`, opened on first use (and again if it broke). */
@@ -459,7 +482,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       if (acknowledged < wanted) {
         throw new SentinelKitError(
           'NOT_REPLICATED',
-          `the write ran on the master but only ${acknowledged} of ${wanted} replicas acknowledged it within ${timeout} ms`,
+          `the write ran on the master but only ${acknowledged} of ${wanted} replicas acknowledged it within ${timeout} ms${describeReplication(await node.replicationInfo(this.#options.sentinelTimeout), wanted)}`,
         );
       }
       return value;

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { ReplicationInfo } from './role.js';
 import { corkUntilTickEnd } from './tick.js';
 
 /**
@@ -191,4 +192,27 @@ export class DurableWrites {
     // (WAIT blocks the connection), and a callback that is slow to settle delays only itself.
     await wait.acknowledged.catch(() => {});
   }
+}
+
+/**
+ * What the master says about its replicas, for a `NOT_REPLICATED` error: too few acknowledgements
+ * are most often the topology (after a failover the new master has one replica fewer until the
+ * old master is back and Sentinel has converted it, which Redis does only seconds after it
+ * returns), not the client. `undefined` when the master could not be asked.
+ */
+export function describeReplication(info: ReplicationInfo | undefined, wanted: number): string {
+  if (info === undefined) return '';
+  const inSync = info.replicas.filter((r) => r.state === 'online');
+  const syncing = info.replicas.length - inSync.length;
+  const count = (n: number) => `${n} replica${n === 1 ? '' : 's'}`;
+  const state =
+    info.replicas.length === 0
+      ? 'the master has no replica connected'
+      : `the master has ${count(inSync.length)} in sync${syncing > 0 ? ` and ${syncing} still syncing` : ''}`;
+  if (inSync.length < wanted) {
+    return `; ${state}, fewer than the ${wanted} asked for: durable writes fail until enough replicas follow it (after a failover, a lost master rejoins as a replica only once it is back and Sentinel has converted it)`;
+  }
+  const lags = inSync.map((r) => r.lagSeconds).filter((lag) => lag !== undefined);
+  const slowest = lags.length > 0 ? `, the slowest acknowledged ${Math.max(...lags)} s ago` : '';
+  return `; ${state}${slowest}: they were slow to acknowledge (raise waitTimeout, or look at their load)`;
 }
