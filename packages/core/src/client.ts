@@ -20,6 +20,7 @@ import {
   describeReplication,
   WriteNotSentError,
 } from './durable.js';
+import { asReportable, ErrorThrottle } from './error-reports.js';
 import { SentinelKitError } from './errors.js';
 import type {
   FailoverTimings,
@@ -240,6 +241,8 @@ const CATCH_UP_POLL_MS = 20;
 
 /** Milliseconds left until `until`, at least 1 (a timeout of 0 would never fire first). */
 const remaining = (until: number) => Math.max(1, until - Date.now());
+// Each cause of 'error' events (code and node) is reported once per window, with a count.
+const ERROR_REPORT_WINDOW_MS = 10_000;
 
 const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port === b.port;
 
@@ -295,6 +298,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #failoverRejections = 0;
   #sentinelQueries = 0;
   #sentinelQueryFailures = 0;
+  readonly #errorThrottle = new ErrorThrottle(ERROR_REPORT_WINDOW_MS);
 
   constructor(options: ResolvedSentinelClientOptions) {
     super();
@@ -693,7 +697,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const address = applyNatMap(announced, this.#options.natMap);
     const options = dataNodeOptions(this.#options, address, announced);
     const redis = new Redis(options);
-    redis.on('error', (error: Error) => this.#report(error));
+    // Until it is open, openConnection() turns its errors into the one it throws.
+    redis.on('error', (error: Error) => {
+      if (redis.status === 'ready') this.#report(error);
+    });
     return new DataNode(
       announced,
       address,
@@ -1217,9 +1224,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #report(error: unknown): void {
     if (this.listenerCount('error') === 0) return;
-    const safe =
-      error instanceof SentinelKitError ? error : new Error(messageOf(error, this.#secrets));
-    this.emit('error', safe);
+    const reported = this.#errorThrottle.admit(asReportable(error, this.#secrets));
+    if (reported) this.emit('error', reported);
   }
 
   #noReplicaError(): SentinelKitError {

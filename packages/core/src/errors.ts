@@ -37,7 +37,8 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  *   misnamed certificate, a refused client certificate, TLS to a plain port); the error names the
  *   option to change ({@link ConnectionSetupError}).
  * - `PERMISSION_DENIED`: the ACL user may not run a command sentinelkit needs (`ROLE` at connect;
- *   `WAIT` for a write with `waitReplicas`, which then DID run on the master).
+ *   `WAIT` for a write with `waitReplicas`, which then DID run on the master; a `SENTINEL`
+ *   subcommand or `SUBSCRIBE` on a sentinel, reported as an `'error'` event).
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
 

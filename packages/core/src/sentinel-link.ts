@@ -248,7 +248,10 @@ export class SentinelLink {
       return current.redis;
     this.close();
     const redis = new Redis(sentinelOptions(this.options, address));
-    redis.on('error', this.onConnectionError);
+    // Until it is open, openConnection() turns its errors into the one it throws.
+    redis.on('error', (error: Error) => {
+      if (redis.status === 'ready') this.onConnectionError(error);
+    });
     await openConnection(redis, address, budget, this.secrets, 'sentinel');
     this.connection = { address, redis };
     return redis;

@@ -19,6 +19,7 @@ import {
   knows,
   MASTER_NAME,
   masterRole,
+  replicaEntry,
   replicaRole,
 } from './helpers/fake-topology.js';
 import { recordTimers } from './helpers/live-timers.js';
@@ -215,5 +216,48 @@ describe('one client shared by many consumers', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe("'error' events", () => {
+  it('are SentinelKitErrors with a code, the original error kept as cause', async () => {
+    const master = await fakeDataNode(masterRole);
+    const refusing = await closedPort();
+    const sentinel = await knows(at(master), {
+      replicas: () => [replicaEntry(refusing, at(master))],
+    });
+    const c = client([sentinel]);
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+
+    await c.connect();
+
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(isSentinelKitError(error), `${error.name}: ${error.message}`).toBe(true);
+      expect(error.cause).toBeInstanceOf(Error);
+    }
+    expect(errors.map((e) => (e as { code?: string }).code)).toContain('CONNECTION_FAILED');
+  });
+
+  it('a master being replaced gives one event per cause, not one per reconnection attempt', async () => {
+    const master = await fakeDataNode(masterRole);
+    // Sentinel has not noticed yet: it keeps naming the master that is gone.
+    const sentinel = await knows(at(master));
+    const c = client([sentinel]);
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    await c.connect();
+
+    fakes.splice(fakes.indexOf(master), 1);
+    await master.close();
+    // The client asks Sentinel again every 100 ms while it has no master.
+    const queries = c.stats().sentinelQueries;
+    await until(() => c.stats().sentinelQueries >= queries + 10);
+
+    for (const error of errors) expect(isSentinelKitError(error)).toBe(true);
+    const causes = errors.map((e) => `${(e as { code?: string }).code} ${e.message}`);
+    expect(new Set(causes).size, causes.join('\n')).toBe(causes.length);
+    expect(errors.length).toBeLessThanOrEqual(2);
   });
 });
