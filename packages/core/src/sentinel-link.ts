@@ -203,7 +203,7 @@ export class SentinelLink {
     redis.on('error', () => {});
     this.surveying.add(redis);
     try {
-      await openConnection(redis, address, budget, this.secrets);
+      await openConnection(redis, address, budget, this.secrets, 'sentinel');
       return await withTimeout(this.read(redis, address), budget, formatAddress(address));
     } catch {
       return undefined;
