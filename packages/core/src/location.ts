@@ -217,7 +217,8 @@ function parseShort(ctx: Context, whole: Span): LocationOptions {
   if (extra.length > 0) {
     fail(ctx, 'location', 'at most 3 parts separated by "/": master name, sentinels, db', whole);
   }
-  if (hosts.text.includes('@')) {
+  // Anywhere, not just among the sentinels: `user:pw@h/m` is a URL missing its scheme.
+  if (whole.text.includes('@')) {
     fail({ ...ctx, format: URL_FORMAT }, 'location', 'credentials only in the URL form', whole);
   }
   const masterName = parseMasterName(ctx, name);
@@ -433,7 +434,8 @@ function fail(
  * `@` confuses the parser, and the fragments it then quotes must still not reveal it. One pass
  * over the string, so a hostile location costs linear time. Masked:
  * - the userinfo password (after the first `:` up to the last `@`); in the short form everything
- *   between the first `/` and the last `@`;
+ *   between the first `/` and the last `@`, or before the `@` when it precedes the first `/`
+ *   (see {@link credentialsStart});
  * - whatever stands where a port goes and is not port-shaped (digits): `app:S3cret/m` or
  *   `app:PW:host:26379/m`, a password written without its `@`;
  * - the value of every query parameter other than the known non-secret ones (`sentinelPassword`,
@@ -453,7 +455,7 @@ function maskedRanges(raw: string): [number, number][] {
     hostsStart = lastAt >= start ? lastAt + 1 : start;
   } else {
     const slash = raw.indexOf('/');
-    if (lastAt >= 0) ranges.push([slash + 1, lastAt]);
+    if (lastAt >= 0) ranges.push([credentialsStart(raw, slash, lastAt), lastAt]);
     hostsStart = lastAt >= 0 ? lastAt + 1 : slash < 0 ? raw.length : slash + 1;
   }
   const hostsEnd = indexOfAny(raw, '/?', hostsStart);
@@ -465,6 +467,17 @@ function maskedRanges(raw: string): [number, number][] {
   }
   if (queryStart >= 0) ranges.push(...secretQueryValues(raw, queryStart + 1));
   return merge(ranges);
+}
+
+/**
+ * Where the credentials of a short-form location end at `lastAt` start: after the first `/` when
+ * the `@` comes after it (`m/user:pw@h`); when the `@` comes first (a URL without its scheme,
+ * `user:pw@h/m`), after the first `:`, or from the start if there is none (`pw@h/m`).
+ */
+function credentialsStart(raw: string, slash: number, lastAt: number): number {
+  if (slash >= 0 && slash < lastAt) return slash + 1;
+  const colon = raw.indexOf(':');
+  return colon >= 0 && colon < lastAt ? colon + 1 : 0;
 }
 
 /** Where a non-port-shaped "port" of a host entry starts, or -1 when the entry has none. */

@@ -185,6 +185,10 @@ const invalid: [string, string, string][] = [
   ['h:26379/mymaster', 'location.masterName', 'The master name comes first'],
   ['m/user:hunter2@h:1', 'location', 'credentials only in the URL form'],
   ['m/:hunter2@h', 'location', URL_HINT],
+  // Credentials before the first "/" (a URL without its scheme): refused, never quoted.
+  ['app:hunter2@h:26379/mymaster', 'location', 'credentials only in the URL form'],
+  ['app:hunter2@127.0.0.1:26379,h2:26379/mymaster/0', 'location', 'app:***@127.0.0.1'],
+  ['hunter2@h:26379/mymaster', 'location', 'credentials only in the URL form'],
   ['redis://h:6379/0', 'location.scheme', 'addresses one Redis server, not a Sentinel deployment'],
   ['rediss://:hunter2@h:6379', 'location.scheme', 'got "rediss"'],
   ['redis-sentinel://h/m', 'location.scheme', '"redis+sentinel://" or "rediss+sentinel://"'],
@@ -326,6 +330,11 @@ describe('redactLocation', () => {
   it('masks credentials that break the grammar, never throwing', () => {
     expect(redactLocation('m/user:hunter2@h')).toBe('m/***@h');
     expect(redactLocation('redis+sentinel://:hun/ter2@h/m')).toBe('redis+sentinel://:***@h/m');
+    expect(redactLocation('app:hunter2@h:26379/mymaster')).toBe('app:***@h:26379/mymaster');
+    expect(redactLocation('app:hunter2@127.0.0.1:26379,h2:26379/mymaster/0')).toBe(
+      'app:***@127.0.0.1:26379,h2:26379/mymaster/0',
+    );
+    expect(redactLocation('hunter2@h/m')).toBe('***@h/m');
     expect(redactLocation('')).toBe('');
   });
 
