@@ -11,6 +11,7 @@ import {
   MasterNameUnknownError,
   NoSentinelReachableError,
   type SentinelFailure,
+  SentinelKitError,
 } from './errors.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { applyNatMap, parseSentinelInfo } from './replicas.js';
@@ -221,9 +222,13 @@ export class SentinelLink {
     const name = this.options.masterName;
     const [master, state, replicas, sentinels] = await Promise.all([
       redis.call('SENTINEL', 'get-master-addr-by-name', name),
-      redis.call('SENTINEL', 'master', name).catch(() => undefined),
-      redis.call('SENTINEL', 'replicas', name).catch(() => []),
-      redis.call('SENTINEL', 'sentinels', name).catch(() => []),
+      redis
+        .call('SENTINEL', 'master', name)
+        .catch(this.optional(from, 'SENTINEL master', undefined)),
+      redis.call('SENTINEL', 'replicas', name).catch(this.optional(from, 'SENTINEL replicas', [])),
+      redis
+        .call('SENTINEL', 'sentinels', name)
+        .catch(this.optional(from, 'SENTINEL sentinels', [])),
     ]);
     if (!Array.isArray(master) || master.length < 2) throw new UnknownMasterAnswer();
     const info = parseSentinelInfo(state);
@@ -239,6 +244,27 @@ export class SentinelLink {
         return info.ip && Number.isInteger(port) ? [{ host: info.ip, port }] : [];
       }),
       from,
+    };
+  }
+
+  /**
+   * The fallback of a query the answer can do without. Discovery goes on without it, but a
+   * refusal by ACL (a sentinel user without that permission) is reported, not swallowed: without
+   * `SENTINEL replicas` every read would go to the master with no word said.
+   */
+  private optional<T>(from: NodeAddress, command: string, fallback: T): (error: unknown) => T {
+    return (error) => {
+      const message = messageOf(error, this.secrets);
+      if (/NOPERM/i.test(message)) {
+        this.onConnectionError(
+          new SentinelKitError(
+            'PERMISSION_DENIED',
+            `sentinel ${formatAddress(from)} refused ${command} to the sentinel user (sentinelUsername): ${message}`,
+            { cause: error },
+          ),
+        );
+      }
+      return fallback;
     };
   }
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { sentinelOptions } from './connections.js';
+import { SentinelKitError } from './errors.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { parseSentinelEvent, type SentinelEvent, WATCHED_CHANNELS } from './sentinel-events.js';
 import { formatAddress, type NodeAddress } from './types.js';
@@ -17,6 +18,8 @@ const resubscribeDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
  */
 export class SentinelWatch {
   private readonly subscribers = new Map<string, Redis>();
+  // Connections whose SUBSCRIBE succeeded: a connection can be up with no subscription.
+  private readonly subscribed = new WeakSet<Redis>();
   private closed = false;
 
   constructor(
@@ -50,16 +53,31 @@ export class SentinelWatch {
         if (event) this.onEvent(event, receivedAt);
       });
       this.subscribers.set(key, redis);
-      redis.subscribe(...WATCHED_CHANNELS).catch(() => {
-        // The connection failed before subscribing; ioredis retries and resubscribes.
-      });
+      redis.subscribe(...WATCHED_CHANNELS).then(
+        () => this.subscribed.add(redis),
+        (error: unknown) => {
+          // A refusal by ACL will not pass by retrying: say so. Any other failure is the
+          // connection's, and ioredis retries and resubscribes.
+          const message = error instanceof Error ? error.message : String(error);
+          if (!/NOPERM/i.test(message)) return;
+          this.onError(
+            new SentinelKitError(
+              'PERMISSION_DENIED',
+              `sentinel ${key} refused SUBSCRIBE to the sentinel user (sentinelUsername): failovers are followed by polling only: ${message}`,
+              { cause: error },
+            ),
+          );
+        },
+      );
     }
   }
 
   /** Number of sentinels whose subscription is live right now. */
   get live(): number {
     let count = 0;
-    for (const redis of this.subscribers.values()) if (redis.status === 'ready') count++;
+    for (const redis of this.subscribers.values()) {
+      if (redis.status === 'ready' && this.subscribed.has(redis)) count++;
+    }
     return count;
   }
 

@@ -261,3 +261,41 @@ describe("'error' events", () => {
     expect(errors.length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('ACL gaps on the sentinels', () => {
+  const noperm = (command: string): FakeAction => ({
+    error: `NOPERM User app has no permissions to run the '${command}' command`,
+  });
+
+  it('without SENTINEL replicas: connects, and says why reads stay on the master', async () => {
+    const master = await fakeDataNode(masterRole);
+    const sentinel = await knows(at(master), { replicas: () => noperm('sentinel|replicas') });
+    const c = client([sentinel]);
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+
+    await c.connect();
+
+    expect(c.topology().replicas).toEqual([]);
+    const denied = errors.filter((e) => isSentinelKitError(e, 'PERMISSION_DENIED'));
+    expect(denied.map((e) => e.message).join('\n')).toMatch(/SENTINEL replicas/);
+  });
+
+  it('without SUBSCRIBE: watchedSentinels counts no subscription, and an error says so', async () => {
+    const master = await fakeDataNode(masterRole);
+    const sentinel = await knows(at(master), {
+      other: (args) => (args[0]?.toUpperCase() === 'SUBSCRIBE' ? noperm('subscribe') : undefined),
+    });
+    const c = client([sentinel]);
+    const denied = new Promise<Error>((resolve) => {
+      c.on('error', (error) => {
+        if (isSentinelKitError(error, 'PERMISSION_DENIED')) resolve(error);
+      });
+    });
+
+    await c.connect();
+
+    expect((await denied).message).toMatch(/SUBSCRIBE/);
+    expect(c.topology().watchedSentinels).toBe(0);
+  });
+});
