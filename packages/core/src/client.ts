@@ -52,6 +52,7 @@ import { parseReplicationInfo, parseRole, type ReplicationInfo } from './role.js
 import { chooseReadTarget, commandKind } from './routing.js';
 import { isFailoverAbort, isFailoverStart, type SentinelEvent } from './sentinel-events.js';
 import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
+import { MAX_REPLICAS } from './sentinel-list.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import { batchCommands } from './tick.js';
 import { formatAddress, type NodeAddress, type ReadFrom } from './types.js';
@@ -1074,7 +1075,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const master = this.#master;
     // A lagging sentinel describes replicas of another master: not ours to act on.
     if (!master || !same(master.announced, answer.master)) return;
-    const candidates = await this.#withLag(parseReplicaList(answer.replicas), master);
+    const candidates = await this.#withLag(
+      parseReplicaList(answer.replicas).slice(0, MAX_REPLICAS),
+      master,
+    );
     const { healthy, rejected } = filterReplicas(
       candidates.list,
       {

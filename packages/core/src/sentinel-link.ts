@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { applyNatMap, parseSentinelInfo } from './replicas.js';
+import { MAX_SENTINELS, parseSentinelList } from './sentinel-list.js';
 import { formatAddress, type NodeAddress } from './types.js';
 
 /** Thrown inside {@link SentinelLink.ask} when a sentinel does not know the master name. */
@@ -130,6 +131,7 @@ export class SentinelLink {
     for (const announced of addresses) {
       const address = applyNatMap(announced, this.options.natMap);
       if (this.known.some((k) => k.host === address.host && k.port === address.port)) continue;
+      if (this.known.length >= MAX_SENTINELS) break;
       this.known.push(address);
       grew = true;
     }
@@ -238,11 +240,7 @@ export class SentinelLink {
       epoch: Number.isInteger(epoch) ? epoch : undefined,
       masterFlags: (info.flags ?? '').split(',').filter(Boolean),
       replicas,
-      sentinels: (Array.isArray(sentinels) ? sentinels : []).flatMap((entry) => {
-        const info = parseSentinelInfo(entry);
-        const port = Number(info.port);
-        return info.ip && Number.isInteger(port) ? [{ host: info.ip, port }] : [];
-      }),
+      sentinels: parseSentinelList(sentinels),
       from,
     };
   }

@@ -8,6 +8,7 @@ import {
   type SentinelClientOptions,
   type TopologyEvent,
 } from '../src/index.js';
+import { MAX_SENTINELS } from '../src/sentinel-list.js';
 import type { FakeAction } from './helpers/fake-sentinel.js';
 import {
   at,
@@ -21,6 +22,7 @@ import {
   masterRole,
   replicaEntry,
   replicaRole,
+  sentinelEntry,
 } from './helpers/fake-topology.js';
 import { recordTimers } from './helpers/live-timers.js';
 
@@ -297,5 +299,37 @@ describe('ACL gaps on the sentinels', () => {
 
     expect((await denied).message).toMatch(/SUBSCRIBE/);
     expect(c.topology().watchedSentinels).toBe(0);
+  });
+});
+
+describe('what a sentinel reports is bounded', () => {
+  it('500 listed sentinels: at most MAX_SENTINELS are known', async () => {
+    const master = await fakeDataNode(masterRole);
+    const many = Array.from({ length: 500 }, (_, i) =>
+      sentinelEntry({ host: '127.0.0.1', port: 20000 + i }),
+    );
+    const sentinel = await knows(at(master), { sentinels: () => many });
+    // A long reply to encode and parse: a sentinelTimeout that allows for it.
+    const c = client([sentinel], { sentinelTimeout: 2000, connectTimeout: 4000 });
+    c.on('error', () => {});
+    await c.connect();
+    expect(c.topology().sentinels.length).toBe(MAX_SENTINELS);
+  });
+
+  it('5,000 listed replicas on refused ports: connect() stays within connectTimeout', async () => {
+    const master = await fakeDataNode(masterRole);
+    const refused = await closedPort();
+    const replicas = Array.from({ length: 5000 }, (_, i) =>
+      replicaEntry(
+        { host: `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, port: refused.port },
+        at(master),
+      ),
+    );
+    const sentinel = await knows(at(master), { replicas: () => replicas });
+    const c = client([sentinel], { connectTimeout: 3000, sentinelTimeout: 1500 });
+    c.on('error', () => {});
+    const { ms } = await timed(() => c.connect());
+    expect(ms).toBeLessThan(3000);
+    expect(c.topology().replicas).toEqual([]);
   });
 });
