@@ -1,17 +1,4 @@
-/** Machine-readable reasons a topology could not be started or driven. */
-export type TopologyErrorCode =
-  | 'REDIS_SERVER_NOT_FOUND'
-  | 'CONTAINER_ENGINE_NOT_FOUND'
-  | 'NO_BACKEND'
-  | 'INVALID_OPTION'
-  | 'NODE_START_FAILED'
-  | 'NOT_READY'
-  | 'TIMEOUT'
-  | 'NO_SUCH_NODE'
-  | 'NODE_NOT_RUNNING'
-  | 'STOPPED';
-
-/** Every {@link TopologyErrorCode}, for runtime checks. */
+/** Every {@link TopologyErrorCode}, for runtime checks (and the one list of them). */
 export const TOPOLOGY_ERROR_CODES = Object.freeze([
   'REDIS_SERVER_NOT_FOUND',
   'CONTAINER_ENGINE_NOT_FOUND',
@@ -21,8 +8,12 @@ export const TOPOLOGY_ERROR_CODES = Object.freeze([
   'NOT_READY',
   'TIMEOUT',
   'NO_SUCH_NODE',
+  'NODE_NOT_RUNNING',
   'STOPPED',
-] as const satisfies readonly TopologyErrorCode[]);
+] as const);
+
+/** Machine-readable reasons a topology could not be started or driven. */
+export type TopologyErrorCode = (typeof TOPOLOGY_ERROR_CODES)[number];
 
 /** Marks topology errors across copies of the package (`Symbol.for` is shared by all). */
 const BRAND: unique symbol = Symbol.for('@sentinelkit/testing.TopologyError') as never;
