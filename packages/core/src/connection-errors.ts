@@ -7,7 +7,7 @@
  * saying what to fix and the option to change; transient ones are retried.
  */
 
-import { SentinelKitError } from './errors.js';
+import { SentinelConfigError, SentinelKitError } from './errors.js';
 
 /** Which kind of node the connection was to: its options have different names. */
 export type ConnectionSide = 'data' | 'sentinel';
@@ -27,6 +27,8 @@ export interface ConnectionErrorContext {
   tls: boolean;
   /** Whether a client certificate was given (`cert` or `pfx` in the TLS options). */
   clientCertificate?: boolean;
+  /** Whether the client finished its side of the TLS handshake (`secureConnect`) before failing. */
+  handshakeCompleted?: boolean;
 }
 
 /** Node's codes for a server certificate that does not chain to a trusted CA (or is out of date). */
@@ -103,8 +105,15 @@ export function classifyConnectionError(
   }
   // With TLS 1.3 the client's side of the handshake completes before the server
   // checks the client's certificate; a server that requires one then closes the
-  // connection, and the client sees its alert, or only a reset.
-  if (context.tls && context.clientCertificate === false && code === 'ECONNRESET') {
+  // connection, and the client sees its alert, or only a reset. A reset before the
+  // handshake finished is anything else (a node restarting, maxclients, a load
+  // balancer): transient.
+  if (
+    context.tls &&
+    context.handshakeCompleted === true &&
+    context.clientCertificate === false &&
+    code === 'ECONNRESET'
+  ) {
     return {
       code: 'TLS_FAILED',
       option: `${tlsOption}.cert`,
@@ -141,13 +150,20 @@ export function classifyConnectionError(
  * A hint for a connection the server closed before answering anything, without
  * an error: what a TLS-only server does to a plain client. Transient-looking,
  * so it is not classified as permanent, but the message says what to check.
+ * With TLS, a reset before the handshake finished says so (the node may be
+ * restarting, full or behind a proxy that reset it).
  */
 export function closedBeforeReplyHint(
   error: unknown,
   context: ConnectionErrorContext,
 ): string | undefined {
-  if (context.tls || !(error instanceof Error)) return undefined;
+  if (!(error instanceof Error)) return undefined;
   const reset = codeOf(error) === 'ECONNRESET';
+  if (context.tls) {
+    return reset && context.handshakeCompleted !== true
+      ? 'reset before the TLS handshake finished: the node may be restarting or refusing clients (maxclients), or not be the TLS port'
+      : undefined;
+  }
   if (!reset && !error.message.startsWith('Connection is closed')) return undefined;
   return context.side === 'data'
     ? 'if the data nodes accept only TLS, set "tls" (or use a rediss+sentinel:// location)'
@@ -191,9 +207,13 @@ export class ConnectionSetupError extends SentinelKitError {
   }
 }
 
-/** True for an error `connect()` should not retry: it will come back the same. */
+/**
+ * True for an error `connect()` should not retry: it will come back the same. A
+ * {@link SentinelConfigError} met while connecting comes from options only
+ * checkable per node (a `tls` function that throws or returns no object).
+ */
 export function isPermanentSetupError(error: unknown): boolean {
-  return error instanceof ConnectionSetupError;
+  return error instanceof ConnectionSetupError || error instanceof SentinelConfigError;
 }
 
 /**

@@ -113,7 +113,14 @@ export async function openConnection(
   const onError = (error: Error) => {
     firstError ??= error;
   };
+  // ioredis emits 'connect' once the socket is up: with TLS, after the client's
+  // side of the handshake (`secureConnect`). A reset before it is not mutual TLS.
+  let handshakeCompleted = false;
+  const onConnect = () => {
+    handshakeCompleted = true;
+  };
   redis.on('error', onError);
+  redis.once('connect', onConnect);
   try {
     await withTimeout(redis.connect(), ms, formatAddress(address));
   } catch (error) {
@@ -125,6 +132,7 @@ export async function openConnection(
       side,
       tls: tls !== undefined,
       clientCertificate: tls?.cert !== undefined || tls?.pfx !== undefined,
+      handshakeCompleted,
     };
     const problem = classifyConnectionError(cause, context);
     if (problem) {
@@ -144,6 +152,7 @@ export async function openConnection(
     );
   } finally {
     redis.off('error', onError);
+    redis.off('connect', onConnect);
   }
 }
 

@@ -24,15 +24,27 @@ export function tlsForNode(
 ): ConnectionOptions | false {
   if (tls === false) return false;
   if (typeof tls === 'function') {
-    const options = tls(Object.freeze({ host: announced.host, port: announced.port }));
+    const node = `${announced.host}:${announced.port}`;
+    let options: unknown;
+    try {
+      options = tls(Object.freeze({ host: announced.host, port: announced.port }));
+    } catch (error) {
+      // The error's text stays in `cause`: it is the app's, and may quote what it was reading.
+      throw new SentinelConfigError({
+        option: 'tls',
+        expected: 'a function returning Node TLS options',
+        received: `a function that threw for ${node} (see cause)`,
+        cause: error,
+      });
+    }
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new SentinelConfigError({
         option: 'tls',
         expected: 'a function returning Node TLS options',
-        received: `${Array.isArray(options) ? 'an array' : typeof options} for ${announced.host}:${announced.port}`,
+        received: `${Array.isArray(options) ? 'an array' : typeof options} for ${node}`,
       });
     }
-    return options;
+    return options as ConnectionOptions;
   }
   if (tls.servername !== undefined || isIP(announced.host) !== 0) return tls;
   return { ...tls, servername: announced.host };

@@ -58,12 +58,22 @@ describe('classifyConnectionError: errors that will not go away', () => {
 
   it('a reset after the handshake without a client certificate is mutual TLS; with one it is transient', () => {
     const reset = coded('ECONNRESET', 'write ECONNRESET');
-    expect(classifyConnectionError(reset, { ...data, clientCertificate: false })).toMatchObject({
+    const noCert = { ...data, clientCertificate: false, handshakeCompleted: true };
+    expect(classifyConnectionError(reset, noCert)).toMatchObject({
       code: 'TLS_FAILED',
       option: 'tls.cert',
     });
-    expect(classifyConnectionError(reset, data)).toBeUndefined();
+    expect(classifyConnectionError(reset, { ...data, handshakeCompleted: true })).toBeUndefined();
     expect(classifyConnectionError(reset, { side: 'data', tls: false })).toBeUndefined();
+  });
+
+  it('a reset before the TLS handshake finished is transient, with a hint (a node restarting, maxclients)', () => {
+    const reset = coded('ECONNRESET', 'read ECONNRESET');
+    const early = { ...data, clientCertificate: false, handshakeCompleted: false };
+    expect(classifyConnectionError(reset, early)).toBeUndefined();
+    expect(classifyConnectionError(reset, { ...data, clientCertificate: false })).toBeUndefined();
+    expect(closedBeforeReplyHint(reset, early)).toMatch(/before the TLS handshake/);
+    expect(closedBeforeReplyHint(reset, { ...early, handshakeCompleted: true })).toBeUndefined();
   });
 
   it('TLS against a plain port is TLS_FAILED naming the TLS switch', () => {
