@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { admitReplica } from './admission.js';
+import { refusalOf } from './command-policy.js';
 import { isPermanentSetupError, isWaitRefused } from './connection-errors.js';
 import {
   closeNow,
@@ -36,6 +37,7 @@ import {
   isRetryableReadError,
   isTimeout,
 } from './failures.js';
+import { type LendMode, lend, refusalError } from './lent.js';
 import {
   type ResolvedSentinelClientOptions,
   resolveOptions,
@@ -255,7 +257,10 @@ const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port ===
  * chosen for that one call, so every ioredis command, pipeline and transaction
  * is available unchanged, and a failover can run the callback again on the new
  * master. Do not keep the connection beyond the callback: it is closed when the
- * node leaves its role.
+ * node leaves its role. The connection is shared by every caller, so the callback
+ * gets a view of it that refuses what would break it for the next one (`SELECT`,
+ * `MULTI` on its own, `SUBSCRIBE`, blocking reads…: `COMMAND_NOT_ALLOWED`) and
+ * writes inside `read()` (`WRITE_IN_READ`); see lent.ts.
  *
  * The constructor does no I/O: call {@link connect} first and {@link close} at
  * the end. Create one with {@link createSentinelClient}.
@@ -357,7 +362,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const startedAt = Date.now();
     if (master && this.#status === 'ready' && !this.#failoverHold && waitReplicas === 0) {
       master.writes++;
-      return attempt(fn, master.redis).catch((error: unknown) =>
+      return attempt(fn, master.redis, 'write').catch((error: unknown) =>
         this.#retryWrite(error, master, fn, options, startedAt, false),
       );
     }
@@ -386,7 +391,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     if (target.kind === 'replica') {
       const node = target.node;
       node.reads++;
-      return attempt(fn, node.redis).catch((error: unknown) =>
+      return attempt(fn, node.redis, 'read').catch((error: unknown) =>
         this.#retryRead(error, node, fn, options),
       );
     }
@@ -400,6 +405,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    * `KEYS`, unknown commands) as {@link write}, not idempotent.
    */
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown> {
+    const refusal = refusalOf(command, args);
+    if (refusal !== undefined) return Promise.reject(refusalError(refusal));
     return commandKind(command) === 'read'
       ? this.read((node) => node.call(command, ...args))
       : this.write((master) => master.call(command, ...args));
@@ -476,14 +483,18 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     node.writes++;
     try {
       const wanted = options?.waitReplicas ?? this.#options.waitReplicas;
-      if (wanted === 0) return await attempt(fn, node.redis);
+      if (wanted === 0) return await attempt(fn, node.redis, 'write');
       // WAIT must end before the command timeout, or a slow acknowledgement
       // would look like a lost master.
       const timeout = Math.min(
         options?.waitTimeout ?? this.#options.waitTimeout,
         Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
       );
-      const { value, acknowledged } = await node.durableWrites.run(fn, wanted, timeout);
+      const { value, acknowledged } = await node.durableWrites.run(
+        (redis) => fn(lend(redis, 'write')),
+        wanted,
+        timeout,
+      );
       if (acknowledged < wanted) {
         throw new SentinelKitError(
           'NOT_REPLICATED',
@@ -563,6 +574,16 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     fn: (node: Redis) => Promise<T>,
     options: ReadOptions | undefined,
   ): Promise<T> {
+    if (isReadonlyError(error)) {
+      // The callback wrote (a script, say: commands flagged as writes are refused before they
+      // are sent) and the replica refused it. The caller's mistake, not the node's failure:
+      // the replica stays in the rotation.
+      throw new SentinelKitError(
+        'WRITE_IN_READ',
+        `a write was sent inside read() and replica ${formatAddress(failed.address)} refused it (READONLY): reads may run on a replica, which refuses writes: send writes with write(). Nothing was written`,
+        { cause: error },
+      );
+    }
     if (!isRetryableReadError(error)) throw error;
     this.#readRetries++;
     this.#removeReplica(failed, 'read-failed');
@@ -572,7 +593,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     );
     if (other) {
       other.reads++;
-      return attempt(fn, other.redis);
+      return attempt(fn, other.redis, 'read');
     }
     if ((options?.readFrom ?? this.#options.readFrom) === 'replica-only') {
       throw this.#noReplicaError();
@@ -588,7 +609,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #readOnNode<T>(node: DataNode, fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
     this.#masterReads++;
-    return attempt(fn, node.redis).catch(async (error: unknown) => {
+    return attempt(fn, node.redis, 'read').catch(async (error: unknown) => {
       if (!mayRetry || !isRetryableReadError(error)) throw error;
       // Reads are safe to repeat: once more, on whichever node is master then.
       this.#readRetries++;
@@ -1245,13 +1266,13 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 }
 
 /**
- * Calls `fn` with `redis`, its commands batched with the others of this tick (see tick.ts), and
- * turns a synchronous throw into a rejection like any other failure.
+ * Calls `fn` with a guarded view of `redis` (see lent.ts), its commands batched with the others
+ * of this tick (see tick.ts), and turns a synchronous throw into a rejection like any other failure.
  */
-function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis): Promise<T> {
+function attempt<T>(fn: (redis: Redis) => Promise<T>, redis: Redis, mode: LendMode): Promise<T> {
   batchCommands(redis);
   try {
-    return fn(redis);
+    return fn(lend(redis, mode));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -14,6 +14,8 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
   'TIMEOUT',
   'TLS_FAILED',
   'PERMISSION_DENIED',
+  'COMMAND_NOT_ALLOWED',
+  'WRITE_IN_READ',
 ] as const);
 
 /**
@@ -39,6 +41,9 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  * - `PERMISSION_DENIED`: the ACL user may not run a command sentinelkit needs (`ROLE` at connect;
  *   `WAIT` for a write with `waitReplicas`, which then DID run on the master; a `SENTINEL`
  *   subcommand or `SUBSCRIBE` on a sentinel, reported as an `'error'` event).
+ * - `COMMAND_NOT_ALLOWED`: a command that would change or hold a shared connection (`MULTI`
+ *   outside `multi()…exec()`, `SELECT`, `SUBSCRIBE`, blocking reads, …) was refused; nothing was sent.
+ * - `WRITE_IN_READ`: a write was sent inside `read()`; nothing was written.
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
 

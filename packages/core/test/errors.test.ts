@@ -43,6 +43,7 @@ describe('SentinelKitError', () => {
       'AUTH_FAILED',
       'CLIENT_CLOSED',
       'COMMAND_MAY_HAVE_EXECUTED',
+      'COMMAND_NOT_ALLOWED',
       'CONNECTION_FAILED',
       'INVALID_OPTION',
       'MASTER_NAME_UNKNOWN',
@@ -54,6 +55,7 @@ describe('SentinelKitError', () => {
       'PERMISSION_DENIED',
       'TIMEOUT',
       'TLS_FAILED',
+      'WRITE_IN_READ',
     ]);
     expect(Object.isFrozen(SENTINELKIT_ERROR_CODES)).toBe(true);
   });
