@@ -125,7 +125,10 @@ async function main(): Promise<void> {
     ];
     await kit.mset(seed);
     await base.mset(seed);
-    await kitStore.client.write((r) => r.set('bench:sync', '1').then(() => r.wait(2, 5000)));
+    await kitStore.client.write((r) => r.set('bench:sync', '1'), {
+      waitReplicas: 2,
+      waitTimeout: 4000,
+    });
     for (const c of [kit, base]) {
       if (JSON.stringify(await c.get('one')) !== JSON.stringify(VALUE)) {
         throw new Error('the seeded value did not read back');

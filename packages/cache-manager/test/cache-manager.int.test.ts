@@ -324,9 +324,9 @@ describe('cache-manager 7 on a Sentinel deployment (1 master, 2 replicas, 3 sent
 
   it('a Redis error is emitted as an error event and answered as a miss, or thrown', async () => {
     // On the replicas too before anyone reads it.
-    await client.write(async (r) => {
-      await r.hset('errs:hash', 'f', 'v');
-      return r.wait(2, 2000);
+    await client.write((r) => r.hset('errs:hash', 'f', 'v'), {
+      waitReplicas: 2,
+      waitTimeout: 2000,
     });
     const errors: Error[] = [];
     const quiet = createKeyv(client, { namespace: 'errs' });

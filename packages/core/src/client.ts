@@ -4,7 +4,9 @@ import { admitReplica } from './admission.js';
 import { refusalOf } from './command-policy.js';
 import { isPermanentSetupError, isWaitRefused } from './connection-errors.js';
 import {
+  type ConnectionSetup,
   closeNow,
+  connectionSetup,
   type DataNodeOptions,
   dataNodeOptions,
   messageOf,
@@ -268,6 +270,7 @@ const same = (a: NodeAddress, b: NodeAddress) => a.host === b.host && a.port ===
 export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   readonly #options: ResolvedSentinelClientOptions;
   readonly #secrets: (string | undefined)[];
+  readonly #setup: ConnectionSetup;
   readonly #link: SentinelLink;
   readonly #watch: SentinelWatch;
   #status: ClientStatus = 'idle';
@@ -313,6 +316,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.setMaxListeners(0);
     this.#options = options;
     this.#secrets = secretsOf(options);
+    this.#setup = connectionSetup(options);
     this.#link = new SentinelLink(options, (error) => this.#report(error));
     this.#watch = new SentinelWatch(
       options,
@@ -645,6 +649,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       } catch (error) {
         // A certificate, a password or an ACL rule will not change by retrying.
         if (isPermanentSetupError(error)) throw error;
+        // Nor a setup step the server refused (SELECT of `db`, say).
+        if (error instanceof SentinelKitError && error.code === 'INVALID_OPTION') throw error;
         if (error instanceof SentinelKitError && error.code === 'CLIENT_CLOSED') throw error;
         if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
         if (Date.now() + RETRY_PAUSE_MS >= deadline) {
@@ -696,7 +702,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const node = this.#newNode(announced);
     const budget = Math.max(1, deadline - Date.now());
     try {
-      await openConnection(node.redis, node.address, budget, this.#secrets);
+      await openConnection(node.redis, node.address, budget, this.#secrets, 'data', this.#setup);
       const role = parseRole(
         await withTimeout(node.redis.call('ROLE'), budget, 'ROLE').catch((error: unknown) => {
           throw setupErrorOf(error, node.redis, node.address, this.#secrets);
@@ -729,7 +735,15 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       redis,
       options,
       this.#options.commandTimeout,
-      (durable) => openConnection(durable, address, this.#options.connectTimeout, this.#secrets),
+      (durable) =>
+        openConnection(
+          durable,
+          address,
+          this.#options.connectTimeout,
+          this.#secrets,
+          'data',
+          this.#setup,
+        ),
     );
   }
 
@@ -1167,7 +1181,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       // A replica that does not answer quickly is not used (a frozen node
       // Sentinel still lists as healthy for a while, say).
       const until = Math.min(Date.now() + this.#options.sentinelTimeout, deadline);
-      await openConnection(node.redis, node.address, remaining(until), this.#secrets);
+      await openConnection(
+        node.redis,
+        node.address,
+        remaining(until),
+        this.#secrets,
+        'data',
+        this.#setup,
+      );
       const caughtUp = await this.#caughtUp(node, master, until);
       // Discovery adds replicas before the status becomes 'ready': only a close stops it.
       if (!caughtUp || this.#master !== master || this.#status === 'closed') {
@@ -1284,7 +1305,10 @@ function isWrongMaster(error: unknown): boolean {
   if (isPermanentSetupError(error)) return false;
   return !(
     error instanceof SentinelKitError &&
-    (error.code === 'AUTH_FAILED' || error.code === 'CLIENT_CLOSED')
+    (error.code === 'AUTH_FAILED' ||
+      error.code === 'CLIENT_CLOSED' ||
+      // A setup step the node refused (SELECT of `db`): an option to fix.
+      error.code === 'INVALID_OPTION')
   );
 }
 

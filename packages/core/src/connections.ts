@@ -5,7 +5,7 @@ import {
   classifyConnectionError,
   closedBeforeReplyHint,
 } from './connection-errors.js';
-import { redactSecrets, SentinelKitError } from './errors.js';
+import { redactSecrets, SentinelConfigError, SentinelKitError } from './errors.js';
 import { tlsForNode } from './node-tls.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
 import { formatAddress, type NodeAddress } from './types.js';
@@ -23,18 +23,23 @@ import { formatAddress, type NodeAddress } from './types.js';
  */
 export type DataNodeOptions = RedisOptions & { replyMapping?: 'legacy' };
 
-/** Options for a connection to a data node (master or replica). */
+/**
+ * Options for a connection to a data node (master or replica). No `db` and no
+ * `connectionName`: ioredis would send `SELECT` and `CLIENT SETNAME` itself, and when
+ * either fails it only emits an `'error'` and serves commands anyway (in db 0, say).
+ * {@link openConnection} runs them instead ({@link connectionSetup}).
+ */
 export function dataNodeOptions(
   options: ResolvedSentinelClientOptions,
   address: NodeAddress,
   announced: NodeAddress = address,
 ): DataNodeOptions {
   const tls = tlsForNode(options.tls, announced);
+  const { connectionName: _runByOpenConnection, ...redisOptions } = options.redisOptions;
   return {
-    ...options.redisOptions,
+    ...redisOptions,
     host: address.host,
     port: address.port,
-    db: options.db,
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
     ...(tls !== false && { tls }),
@@ -77,6 +82,62 @@ export function sentinelOptions(
   };
 }
 
+/** Setup steps {@link openConnection} runs on a data-node connection, each of which must succeed. */
+export interface ConnectionSetup {
+  /** Database to `SELECT` (not sent for 0, the server's default). */
+  db: number;
+  /** Name to set with `CLIENT SETNAME`. */
+  connectionName?: string | undefined;
+}
+
+/** The setup of every data-node connection of a client. */
+export function connectionSetup(options: ResolvedSentinelClientOptions): ConnectionSetup {
+  return { db: options.db, connectionName: options.redisOptions.connectionName };
+}
+
+/**
+ * Runs `setup` on a connection that just opened; a refused step (a database out of range, an
+ * ACL user without `SELECT`) rejects with the option to change, and the connection serves nothing.
+ */
+async function runSetup(
+  redis: Redis,
+  address: NodeAddress,
+  setup: ConnectionSetup,
+  ms: number,
+  secrets: readonly (string | undefined)[],
+): Promise<void> {
+  const at = formatAddress(address);
+  const steps: [option: string, expected: string, value: string, command: string[]][] = [];
+  if (setup.db !== 0) {
+    const db = String(setup.db);
+    steps.push(['db', `a database index ${at} has and the user may SELECT`, db, ['SELECT', db]]);
+  }
+  if (setup.connectionName !== undefined) {
+    const name = setup.connectionName;
+    steps.push([
+      'redisOptions.connectionName',
+      `a name the user may set on ${at} (CLIENT SETNAME)`,
+      JSON.stringify(name),
+      ['CLIENT', 'SETNAME', name],
+    ]);
+  }
+  for (const [option, expected, value, [command = '', ...args]] of steps) {
+    try {
+      await withTimeout(redis.call(command, ...args), ms, `${command} on ${at}`);
+    } catch (error) {
+      if (error instanceof SentinelKitError) throw error;
+      const message = messageOf(error, secrets);
+      throw new SentinelConfigError({
+        option,
+        expected,
+        received: value,
+        hint: `It answered ${[command, ...args.slice(0, 1)].join(' ')} with: ${message}`,
+        cause: new Error(message),
+      });
+    }
+  }
+}
+
 /** Every secret of the options, for scrubbing messages built from other errors. */
 export function secretsOf(options: ResolvedSentinelClientOptions): (string | undefined)[] {
   return [options.password, options.sentinelPassword];
@@ -108,6 +169,7 @@ export async function openConnection(
   ms: number,
   secrets: readonly (string | undefined)[],
   side: ConnectionSide = 'data',
+  setup?: ConnectionSetup,
 ): Promise<void> {
   let firstError: Error | undefined;
   const onError = (error: Error) => {
@@ -121,6 +183,7 @@ export async function openConnection(
   };
   redis.on('error', onError);
   redis.once('connect', onConnect);
+  const startedAt = Date.now();
   try {
     await withTimeout(redis.connect(), ms, formatAddress(address));
   } catch (error) {
@@ -153,6 +216,13 @@ export async function openConnection(
   } finally {
     redis.off('error', onError);
     redis.off('connect', onConnect);
+  }
+  if (setup === undefined) return;
+  try {
+    await runSetup(redis, address, setup, Math.max(1, startedAt + ms - Date.now()), secrets);
+  } catch (error) {
+    closeNow(redis);
+    throw error;
   }
 }
 
