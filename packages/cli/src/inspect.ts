@@ -8,8 +8,8 @@ import {
   parseSentinelInfo,
   type ResolvedSentinelClientOptions,
   redactSecrets,
-  tlsForNode,
 } from '@sentinelkit/core';
+import { dataNodeOptions, sentinelOptions } from '@sentinelkit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { DeploymentReport, MasterReport, ReplicaReport, SentinelReport } from './report.js';
 
@@ -29,7 +29,7 @@ export async function inspectDeployment(
 
   const answers = await Promise.all(
     options.sentinels.map((address) =>
-      withConnection(sentinelConnection(options, address), async (redis) => {
+      withConnection(sentinelOptions(options, address), async (redis) => {
         const [master, state, replicas, peers, quorum] = await Promise.all([
           redis.call('SENTINEL', 'get-master-addr-by-name', name),
           redis.call('SENTINEL', 'master', name).catch(() => undefined),
@@ -90,11 +90,10 @@ export async function inspectDeployment(
   }
 
   const announced = parseAddress(named);
-  const masterAddress = applyNatMap(announced, options.natMap);
   let master: MasterReport = { address: named, reachable: false };
   let replication: ReturnType<typeof parseReplicationInfo> | undefined;
   try {
-    await withConnection(dataConnection(options, masterAddress), async (redis) => {
+    await withConnection(dataConnection(options, announced), async (redis) => {
       const role = parseRole(await redis.call('ROLE'));
       replication = parseReplicationInfo(String(await redis.info('replication')));
       master = {
@@ -124,7 +123,7 @@ export async function inspectDeployment(
       };
       try {
         const role = await withConnection(
-          dataConnection(options, applyNatMap({ host: c.host, port: c.port }, options.natMap)),
+          dataConnection(options, { host: c.host, port: c.port }),
           async (redis) => parseRole(await redis.call('ROLE')),
         );
         if (role) report.role = role.role;
@@ -154,7 +153,7 @@ export async function checkMasterName(
   const secrets = [options.password, options.sentinelPassword];
   return Promise.all(
     options.sentinels.map((address) =>
-      withConnection(sentinelConnection(options, address), (redis) =>
+      withConnection(sentinelOptions(options, address), (redis) =>
         redis.call('SENTINEL', 'get-master-addr-by-name', options.masterName),
       ).then(
         (master) => ({
@@ -190,47 +189,21 @@ function parseAddress(text: string): NodeAddress {
   return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
 
-const common: RedisOptions = {
-  protocol: 2,
-  lazyConnect: true,
-  enableReadyCheck: false,
-  disableClientInfo: true,
-  enableOfflineQueue: true,
-  maxRetriesPerRequest: 0,
-  retryStrategy: () => null,
-};
-
-function sentinelConnection(
-  options: ResolvedSentinelClientOptions,
-  address: NodeAddress,
-): RedisOptions {
-  return {
-    ...common,
-    host: address.host,
-    port: address.port,
-    ...(options.sentinelUsername !== undefined && { username: options.sentinelUsername }),
-    ...(options.sentinelPassword !== undefined && { password: options.sentinelPassword }),
-    ...(options.sentinelTls !== false && { tls: options.sentinelTls }),
-    connectTimeout: options.sentinelTimeout,
-    commandTimeout: options.sentinelTimeout,
-  };
-}
-
+/**
+ * The core's options for the data node Sentinel announces at `announced` (reached through
+ * `natMap`, TLS options of the announced address, as the client does), with a command timeout:
+ * a status check must not hang on a frozen node.
+ */
 function dataConnection(
   options: ResolvedSentinelClientOptions,
-  address: NodeAddress,
+  announced: NodeAddress,
 ): RedisOptions {
-  const tls = tlsForNode(options.tls, address);
   return {
-    ...common,
-    host: address.host,
-    port: address.port,
-    ...(options.username !== undefined && { username: options.username }),
-    ...(options.password !== undefined && { password: options.password }),
-    ...(tls !== false && { tls }),
-    connectTimeout: options.connectTimeout,
-    // A status check must not hang on a frozen node.
+    ...dataNodeOptions(options, applyNatMap(announced, options.natMap), announced),
     commandTimeout: options.sentinelTimeout,
+    lazyConnect: true,
+    // ROLE and INFO are all the CLI sends: no INFO ready check before them.
+    enableReadyCheck: false,
   };
 }
 
