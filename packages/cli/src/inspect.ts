@@ -9,7 +9,12 @@ import {
   type ResolvedSentinelClientOptions,
   redactSecrets,
 } from '@sentinelkit/core';
-import { dataNodeOptions, sentinelOptions } from '@sentinelkit/core/internal';
+import {
+  classifyConnectionError,
+  closedBeforeReplyHint,
+  dataNodeOptions,
+  sentinelOptions,
+} from '@sentinelkit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { DeploymentReport, MasterReport, ReplicaReport, SentinelReport } from './report.js';
 
@@ -43,7 +48,11 @@ export async function inspectDeployment(
         return { master, state, replicas, peers, quorum };
       }).then(
         (value) => ({ address, value }),
-        (error: unknown) => ({ address, error: redact(error) }),
+        (error: unknown) => ({
+          address,
+          error: redact(error),
+          failure: sentinelFailure(error, options),
+        }),
       ),
     ),
   );
@@ -53,8 +62,9 @@ export async function inspectDeployment(
       return {
         address: formatAddress(a.address),
         reachable: false,
-        ...(isRefusal(a.error) && { refused: true }),
+        ...(a.failure.refused && { refused: true }),
         error: a.error,
+        ...(a.failure.hint !== undefined && { hint: a.failure.hint }),
       };
     }
     const { master, state, peers, quorum } = a.value;
@@ -167,7 +177,9 @@ export async function checkMasterName(
           );
           return {
             sentinel: formatAddress(address),
-            check: isRefusal(message) ? ('refused' as const) : ('unreachable' as const),
+            check: sentinelFailure(error, options).refused
+              ? ('refused' as const)
+              : ('unreachable' as const),
             error: message,
           };
         },
@@ -177,11 +189,24 @@ export async function checkMasterName(
 }
 
 /**
- * Whether an error is the server refusing who we are or what we may do, as
- * opposed to not answering: the fix is a credential or an ACL, not the network.
+ * How a sentinel that could not be asked failed, read by the core's own rules: `refused` when it
+ * rejected our credentials or an ACL rule (the fix is a credential or an ACL, not the network),
+ * and what to check (a TLS setting, a client certificate) when the core knows.
  */
-export function isRefusal(message: string): boolean {
-  return /^(NOAUTH|WRONGPASS|NOPERM)\b/.test(message);
+export function sentinelFailure(
+  error: unknown,
+  options: ResolvedSentinelClientOptions,
+): { refused: boolean; hint?: string } {
+  const tls = options.sentinelTls;
+  const context = {
+    side: 'sentinel' as const,
+    tls: tls !== false,
+    ...(tls !== false && { clientCertificate: tls.cert !== undefined || tls.pfx !== undefined }),
+  };
+  const problem = classifyConnectionError(error, context);
+  const refused = problem?.code === 'AUTH_FAILED' || problem?.code === 'PERMISSION_DENIED';
+  const hint = refused ? undefined : (problem?.advice ?? closedBeforeReplyHint(error, context));
+  return { refused, ...(hint !== undefined && { hint }) };
 }
 
 function parseAddress(text: string): NodeAddress {

@@ -4,6 +4,16 @@
  * can be unit-tested on a hand-written report.
  */
 
+/** The hint every sentinel's failure gave, when they all gave the same one. */
+function sharedHint(sentinels: readonly SentinelReport[]): string | undefined {
+  const hint = sentinels[0]?.hint;
+  return sentinels.every((s) => s.hint === hint) ? hint : undefined;
+}
+
+function withHint(problem: string, hint: string | undefined): string {
+  return hint === undefined ? problem : `${problem} (${hint})`;
+}
+
 /**
  * Overall state of a deployment, as an exit code would say it. The last three
  * say why nothing more could be learnt: no sentinel answered at all
@@ -30,6 +40,8 @@ export interface SentinelReport {
   refused?: boolean;
   /** Why it could not be asked (redacted). */
   error?: string;
+  /** What to check, from core's reading of that error (a TLS setting, a client certificate). */
+  hint?: string;
   /** The master it names, `host:port`, or `undefined` when it knows none. */
   master?: string;
   /** Its config epoch for the master. */
@@ -159,12 +171,7 @@ export function assessReport(report: DeploymentReport): Assessment {
           'refused',
           'sentinels refuse our credentials: set SENTINELKIT_SENTINEL_PASSWORD (and SENTINELKIT_SENTINEL_USERNAME for an ACL user)',
         )
-      : stop(
-          'unreachable',
-          report.sentinels.some((s) => s.error === 'Connection is closed.')
-            ? 'no sentinel is reachable (a sentinel that closes the connection at once may require TLS: --tls, --tls-ca)'
-            : 'no sentinel is reachable',
-        );
+      : stop('unreachable', withHint('no sentinel is reachable', sharedHint(report.sentinels)));
   }
   if (knowing.length === 0) {
     return stop(

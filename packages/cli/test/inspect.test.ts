@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { type NodeAddress, resolveOptions } from '@sentinelkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeSentinel, fakes, MASTER_NAME } from '../../core/test/helpers/fake-topology.js';
-import { inspectDeployment } from '../src/inspect.js';
+import { inspectDeployment, sentinelFailure } from '../src/inspect.js';
 
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((fake) => fake.close()));
@@ -39,5 +39,39 @@ describe('inspectDeployment: per-node TLS options (review item 4)', () => {
     expect(report.master?.address).toBe('redis-a.internal:7000');
     expect(report.master?.reachable).toBe(false);
     expect(seen).toEqual([{ host: 'redis-a.internal', port: 7000 }]);
+  });
+});
+
+describe('sentinelFailure: the core classification of a sentinel that could not be asked (review item 8)', () => {
+  const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
+  const plain = resolveOptions({ masterName: 'm', sentinels: [{ host: 'h', port: 1 }] });
+  const tls = resolveOptions({
+    masterName: 'm',
+    sentinels: [{ host: 'h', port: 1 }],
+    sentinelTls: {},
+  });
+
+  it('refused: rejected credentials or an ACL rule, as core reads them', () => {
+    for (const message of [
+      'WRONGPASS invalid username-password pair or user is disabled.',
+      'NOAUTH Authentication required.',
+      "NOPERM User app has no permissions to run the 'sentinel|get-master-addr-by-name' command",
+    ]) {
+      expect(sentinelFailure(new Error(message), plain).refused).toBe(true);
+    }
+    expect(sentinelFailure(new Error('Connection is closed.'), plain).refused).toBe(false);
+  });
+
+  it('a closed connection hints at TLS only when TLS is off', () => {
+    expect(sentinelFailure(new Error('Connection is closed.'), plain).hint).toMatch(/sentinelTls/);
+    expect(sentinelFailure(new Error('Connection is closed.'), tls).hint).toBeUndefined();
+  });
+
+  it('with TLS on, a refused client certificate says so', () => {
+    const alert = coded(
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      'error:0A00045C:SSL routines::tlsv13 alert certificate required',
+    );
+    expect(sentinelFailure(alert, tls).hint).toMatch(/sentinelTls\.cert/);
   });
 });

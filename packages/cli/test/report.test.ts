@@ -161,16 +161,35 @@ describe('assessReport when the sentinels cannot tell', () => {
     if (verdict === 'refused') expect(text).toMatch(/sentinel +s1:26379 +refused \(NOAUTH\)/);
   });
 
-  it('no sentinel reachable, each closing the connection: hints at TLS', () => {
+  const TLS_HINT = 'if the sentinels accept only TLS, set "sentinelTls"';
+
+  function noSentinel(errors: { error: string; hint?: string }[]) {
     const report = healthy();
     report.master = undefined;
     report.replicas = [];
-    for (const s of report.sentinels) {
-      Object.assign(s, { reachable: false, error: 'Connection is closed.' });
-    }
-    const assessment = assessReport(report);
+    report.sentinels.forEach((s, i) => {
+      Object.assign(s, { reachable: false, ...errors[i % errors.length] });
+    });
+    return assessReport(report);
+  }
+
+  it('no sentinel reachable, each closing the connection: the hint core gave (TLS)', () => {
+    const assessment = noSentinel([{ error: 'Connection is closed.', hint: TLS_HINT }]);
     expect(assessment.verdict).toBe('unreachable');
-    expect(assessment.problems[0]).toMatch(/--tls-ca/);
+    expect(assessment.problems[0]).toBe(`no sentinel is reachable (${TLS_HINT})`);
+  });
+
+  it('the TLS hint only when every sentinel closed the connection, not one of them (review item 8)', () => {
+    const assessment = noSentinel([
+      { error: 'Connection is closed.', hint: TLS_HINT },
+      { error: 'connect ECONNREFUSED 127.0.0.1:26379' },
+    ]);
+    expect(assessment.problems[0]).toBe('no sentinel is reachable');
+  });
+
+  it('no TLS hint when the connection was closed with TLS on (core gives none then)', () => {
+    const assessment = noSentinel([{ error: 'Connection is closed.' }]);
+    expect(assessment.problems[0]).toBe('no sentinel is reachable');
   });
 
   it('a sentinel that does not monitor the name (others do) is a problem of its own, not a disagreement', () => {
