@@ -47,8 +47,9 @@ export interface StoreOptions {
    * connecting, waiting for a node, the command — before it gives up: it then emits `'error'` (a
    * `TIMEOUT` `SentinelKitError`) and misses (or rejects, with `throwOnErrors`). A cache should
    * miss fast when Redis is down rather than hold every request for the client's
-   * `failoverTimeout` (10 s). During a failover reads go to the replicas, so this does not cut
-   * them short. `0`: no budget of its own (the client's timeouts apply).
+   * `failoverTimeout` (10 s). During a failover reads go to the replicas by default, so this
+   * rarely cuts them short; with `readFrom: 'master'` they wait for the new master, and a budget
+   * shorter than the failover makes them miss. `0`: no budget of its own (the client's timeouts apply).
    * @default 1000
    */
   readTimeout?: number;

@@ -1,8 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withDeadline } from '../src/deadline.js';
 import { isSentinelKitError } from '../src/errors.js';
 
 describe('withDeadline (the timeout of read/write)', () => {
+  // Fake timers: the deadline is asserted on the clock withDeadline itself uses, not on wall time
+  // (a loaded machine delays real timers by tens of ms).
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('passes the result through when in time', async () => {
     const result = await withDeadline(
       50,
@@ -14,10 +20,11 @@ describe('withDeadline (the timeout of read/write)', () => {
   });
 
   it('rejects with TIMEOUT in time, and never runs the operation late', async () => {
+    vi.useFakeTimers();
     let ran = false;
     let late: Promise<unknown> | undefined;
-    const started = Date.now();
-    const error = await withDeadline(
+    let settled: unknown;
+    const result = withDeadline(
       30,
       'write',
       async () => {
@@ -31,11 +38,17 @@ describe('withDeadline (the timeout of read/write)', () => {
             late = guarded(undefined).then(resolve, reject);
           }, 60);
         }),
-    ).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(55);
-    expect(isSentinelKitError(error, 'TIMEOUT')).toBe(true);
-    expect((error as Error).message).toMatch(/not sent/);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    ).catch((e: unknown) => {
+      settled = e;
+    });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(isSentinelKitError(settled, 'TIMEOUT')).toBe(true);
+    expect((settled as Error).message).toMatch(/not sent/);
+    await vi.advanceTimersByTimeAsync(30);
+    await result;
+    expect(late).toBeDefined();
     await late;
     expect(ran).toBe(false);
   });

@@ -358,10 +358,11 @@ export class SentinelStore extends Store {
     try {
       return await this.options.serializer.parse(text);
     } catch (error) {
+      // Only the error's name: a serializer's message (and so the error itself, which apps log as
+      // a `cause`) may quote the stored session, e.g. JSON.parse's `"…" is not valid JSON`.
       throw new SessionStoreError(
         'PARSE_FAILED',
-        `the stored session ${describeSessionId(sid)} under prefix ${JSON.stringify(this.options.prefix)} could not be parsed by serializer.parse: ${(error as Error)?.message ?? error}`,
-        { cause: error },
+        `the stored session ${describeSessionId(sid)} under prefix ${JSON.stringify(this.options.prefix)} could not be parsed by serializer.parse (it threw ${errorName(error)}; its message is left out as it may quote the stored value)`,
       );
     }
   }
@@ -550,4 +551,10 @@ function finish<T>(work: Promise<T>, callback: StoreCallback<T> | undefined): Pr
       return undefined as T;
     },
   );
+}
+
+/** The name of what a user's function threw (`SyntaxError`, …), without its message. */
+function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return error === null ? 'null' : typeof error;
 }

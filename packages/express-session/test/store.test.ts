@@ -263,6 +263,21 @@ describe('session ids are credentials: errors never carry one whole', () => {
   });
 });
 
+describe('PARSE_FAILED', () => {
+  it("does not quote the stored value (the serializer's message may), and keeps the error's name", async () => {
+    const fake = fakeClient();
+    // JSON.parse quotes short input in its message: `"SECRET-sess…" is not valid JSON`.
+    fake.raw.read.mockResolvedValueOnce(['SECRET-session-content', null] as never);
+    const error = (await new SentinelStore({ client: fake.client, readFrom: 'master' })
+      .get('jKx3sessionidforparsefailed')
+      .catch((e: unknown) => e)) as SessionStoreError;
+    expect(error.code).toBe('PARSE_FAILED');
+    expect(error.message).not.toContain('SECRET');
+    expect(error.message).toContain('SyntaxError');
+    expect(String(error.cause)).not.toContain('SECRET');
+  });
+});
+
 describe('connect-redis 9 drop-in', () => {
   it('exposes client, prefix, ttl, scanCount, serializer, disableTouch, disableTTL as properties', () => {
     const { client } = fakeClient();
