@@ -7,7 +7,6 @@ import {
   type SentinelClient,
   type SentinelClientOptions,
   SentinelConfigError,
-  SentinelKitError,
   type WriteOptions,
 } from '@sentinelkit/core';
 import type { ResolvedStoreOptions } from './options.js';
@@ -159,14 +158,7 @@ export class Backend {
 
   /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`. */
   read<T>(fn: (node: Connection) => Promise<T>): Promise<T> {
-    const client = this.#open();
-    if (client.status === 'ready') return client.read(fn, this.#readOptions);
-    return this.#connected(client, this.#settings.readTimeout, (left) =>
-      client.read(
-        fn,
-        left === undefined ? this.#readOptions : { ...this.#readOptions, timeout: left },
-      ),
-    );
+    return this.#started().read(fn, this.#readOptions);
   }
 
   /**
@@ -174,41 +166,19 @@ export class Backend {
    * of a whole namespace takes as long as the namespace is large).
    */
   write<T>(fn: (master: Connection) => Promise<T>, unbounded = false): Promise<T> {
-    const client = this.#open();
-    const options = unbounded ? this.#sweepOptions : this.#writeOptions;
-    if (client.status === 'ready') return client.write(fn, options);
-    return this.#connected(client, unbounded ? 0 : this.#settings.writeTimeout, (left) =>
-      client.write(fn, left === undefined || unbounded ? options : { ...options, timeout: left }),
-    );
+    return this.#started().write(fn, unbounded ? this.#sweepOptions : this.#writeOptions);
   }
 
   /**
-   * Runs `run` once the client is connected, with what is left of `budget` (connecting counts
-   * against it; `undefined` when there is no budget).
+   * The client, connecting if it is idle. The call then waits for the master in the client,
+   * within its own `timeout` (connecting counts against the store's budget; past it the call
+   * leaves the wait, unsent) or, without one, until the connection fails, whose error it gets.
    */
-  #connected<T>(
-    client: SentinelClient,
-    budget: number,
-    run: (left: number | undefined) => Promise<T>,
-  ): Promise<T> {
-    if (!(budget > 0)) return client.connect().then(() => run(undefined));
-    const startedAt = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new SentinelKitError(
-              'TIMEOUT',
-              `no connection to Redis within the store's timeout (${budget} ms); the operation was not sent`,
-            ),
-          ),
-        budget,
-      );
-    });
-    return Promise.race([client.connect(), late])
-      .finally(() => clearTimeout(timer))
-      .then(() => run(Math.max(1, budget - (Date.now() - startedAt))));
+  #started(): SentinelClient {
+    const client = this.#open();
+    // The error reaches every call waiting for the master; nothing else to do with it here.
+    if (client.status === 'idle') client.connect().catch(() => {});
+    return client;
   }
 
   /**

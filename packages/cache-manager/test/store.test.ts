@@ -1,5 +1,7 @@
 // No network: construction, option validation, and what happens before any I/O. The `client`
 // below points at a port nothing listens on and is never connected.
+
+import { createServer, type Socket } from 'node:net';
 import { createSentinelClient, isSentinelKitError, SentinelConfigError } from '@sentinelkit/core';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
@@ -222,6 +224,35 @@ describe('disconnect()', () => {
     await createKeyv(client).disconnect();
     await createLegacyStore(client).disconnect();
     expect(client.status).toBe('idle');
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('a read past readTimeout misses with TIMEOUT, unsent, and leaves no call waiting in the client', async () => {
+    // A sentinel that accepts connections and never answers: the client stays `connecting`.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const store = new SentinelKeyvStore(`mymaster/127.0.0.1:${port}`, {
+      readTimeout: 20,
+      clientOptions: { connectTimeout: 60_000 },
+    });
+    const errors: Error[] = [];
+    store.on('error', (error: Error) => errors.push(error));
+    try {
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.get('k')));
+      expect(results).toEqual(Array(10).fill(undefined));
+      expect(errors).toHaveLength(10);
+      expect(errors.every((e) => isSentinelKitError(e, 'TIMEOUT'))).toBe(true);
+      expect(errors[0]?.message).toMatch(/not sent/);
+      expect(store.client.status).toBe('connecting');
+      expect(store.client.stats().waitingForMaster).toBe(0);
+    } finally {
+      await store.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

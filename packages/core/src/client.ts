@@ -16,7 +16,7 @@ import {
   setupErrorOf,
   withTimeout,
 } from './connections.js';
-import { withDeadline } from './deadline.js';
+import { deadlineOf, withDeadline } from './deadline.js';
 import {
   DurableConnection,
   DurableWrites,
@@ -153,6 +153,8 @@ export interface ClientStats {
   sentinelQueries: number;
   /** Of those, the ones no sentinel answered. */
   sentinelQueryFailures: number;
+  /** Operations waiting now for a master (a gauge, not a counter): 0 whenever one is known. */
+  waitingForMaster: number;
 }
 
 /** An ioredis connection to one data node, with the counters routing keeps. */
@@ -386,7 +388,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       const { timeout, ...rest } = options;
       return withDeadline(timeout, 'read', fn, (guarded) => this.read(guarded, rest));
     }
-    if (this.#status !== 'ready') return this.#awaitMaster().then(() => this.read(fn, options));
+    if (this.#status !== 'ready') {
+      return this.#awaitMaster(Date.now(), deadlineOf(fn)).then(() => this.read(fn, options));
+    }
     const target = chooseReadTarget(
       options?.readFrom ?? this.#options.readFrom,
       this.#readable,
@@ -446,6 +450,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       failoverRejections: this.#failoverRejections,
       sentinelQueries: this.#sentinelQueries,
       sentinelQueryFailures: this.#sentinelQueryFailures,
+      waitingForMaster: this.#masterWaiters.size,
     };
   }
 
@@ -483,7 +488,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     startedAt: number,
     retriedReadonly: boolean,
   ): Promise<T> {
-    const node = await this.#awaitMaster(startedAt);
+    const node = await this.#awaitMaster(startedAt, deadlineOf(fn));
     node.writes++;
     try {
       const wanted = options?.waitReplicas ?? this.#options.waitReplicas;
@@ -607,7 +612,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
     const node = this.#master;
-    if (!node) return this.#awaitMaster().then((master) => this.#readOnNode(master, fn, mayRetry));
+    if (!node) {
+      return this.#awaitMaster(Date.now(), deadlineOf(fn)).then((master) =>
+        this.#readOnNode(master, fn, mayRetry),
+      );
+    }
     return this.#readOnNode(node, fn, mayRetry);
   }
 
@@ -886,7 +895,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#suspicion;
   }
 
-  #awaitMaster(startedAt = Date.now()): Promise<DataNode> {
+  #awaitMaster(startedAt = Date.now(), deadline?: AbortSignal): Promise<DataNode> {
     if (this.#status === 'closed') return Promise.reject(this.#closedError());
     if (this.#status === 'idle') {
       return Promise.reject(
@@ -912,23 +921,36 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         },
         Math.max(0, remaining),
       );
+      // Past the call's deadline the waiter leaves at once: with no master for long, waiters of
+      // timed-out calls would otherwise pile up until failoverTimeout.
+      const abandon = () => {
+        this.#masterWaiters.delete(waiter);
+        waiter.reject(deadline?.reason as Error);
+      };
       const waiter: Waiter = {
         resolve: (node) => {
           clearTimeout(timer);
+          deadline?.removeEventListener('abort', abandon);
           resolve(node);
         },
         reject: (error) => {
           clearTimeout(timer);
+          deadline?.removeEventListener('abort', abandon);
           reject(error);
         },
       };
+      if (deadline?.aborted) return abandon();
+      deadline?.addEventListener('abort', abandon, { once: true });
       this.#masterWaiters.add(waiter);
       if (this.#status === 'connecting') {
         // Waiters are resolved by #setMaster, but the client is usable only
         // once discovery has finished.
         this.#connecting?.then(
           () => this.#master && waiter.resolve(this.#master),
-          (error: Error) => waiter.reject(error),
+          (error: Error) => {
+            this.#masterWaiters.delete(waiter);
+            waiter.reject(error);
+          },
         );
       }
     });

@@ -9,6 +9,18 @@ import { SentinelConfigError, SentinelKitError } from './errors.js';
  * caller gave up could overwrite a newer value). One already sent may still
  * take effect on the server; the message says which.
  */
+/** The deadline of each wrapped function, for the client's waits (see {@link deadlineOf}). */
+const deadlines = new WeakMap<object, AbortSignal>();
+
+/**
+ * The signal that aborts when the call that `fn` belongs to is past its timeout, if `fn` was
+ * wrapped by {@link withDeadline}: a wait for a node ends then (and frees its place) instead of
+ * at failoverTimeout. The client looks it up where it waits, so no path has to pass it along.
+ */
+export function deadlineOf(fn: object): AbortSignal | undefined {
+  return deadlines.get(fn);
+}
+
 export function withDeadline<N, T>(
   timeout: number,
   what: 'read' | 'write',
@@ -31,10 +43,14 @@ export function withDeadline<N, T>(
     sent = true;
     return fn(node);
   };
+  const deadline = new AbortController();
+  deadlines.set(guarded, deadline.signal);
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       expired = true;
-      reject(timedOut(what, timeout, sent));
+      const error = timedOut(what, timeout, sent);
+      reject(error);
+      deadline.abort(error);
     }, timeout);
     start(guarded).then(
       (value) => {
