@@ -25,6 +25,12 @@ export interface StoreEvents {
    * an empty cache instead. Emitted only when someone listens; Keyv listens and re-emits it.
    */
   error: [error: Error];
+  /**
+   * The store closed its own client (`disconnect()`, Nest's `app.close()`) and was used again: it
+   * opened `client`, a new one from the same location, now `store.client` (listeners put on the
+   * old one are not carried over). The next `disconnect()` closes it.
+   */
+  reopen: [client: SentinelClient];
 }
 
 /** The ioredis connection `read`/`write` hand to their callback. */
@@ -62,6 +68,7 @@ export class Backend {
   readonly #source: ClientSource;
   readonly #settings: ResolvedStoreOptions;
   readonly #report: (error: Error) => void;
+  readonly #reopened: (client: SentinelClient) => void;
   readonly #readOptions: ReadOptions | undefined;
   readonly #writeOptions: WriteOptions;
   /** {@link #writeOptions} without the timeout. */
@@ -78,6 +85,7 @@ export class Backend {
     source: ClientSource,
     settings: ResolvedStoreOptions,
     report: (error: Error) => void,
+    reopened: (client: SentinelClient) => void = () => {},
   ) {
     this.#source = source;
     if (isSentinelClient(source)) {
@@ -90,6 +98,7 @@ export class Backend {
     }
     this.#settings = settings;
     this.#report = report;
+    this.#reopened = reopened;
     this.missOnError = settings.throwOnErrors
       ? undefined
       : (error) => {
@@ -134,6 +143,8 @@ export class Backend {
         this.#source as string | SentinelClientOptions,
         this.#settings.clientOptions,
       );
+      // Visible, as a store coming back to life after shutdown may be a late request.
+      this.#reopened(this.#client);
     }
     return this.#client;
   }

@@ -88,7 +88,12 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   constructor(source: ClientSource, options?: StoreOptions) {
     super();
     const settings = resolveStoreOptions(options, isSentinelClient(source));
-    this.#backend = new Backend(source, settings, (error) => this.#emitError(error));
+    this.#backend = new Backend(
+      source,
+      settings,
+      (error) => this.#emitError(error),
+      (client) => this.emit('reopen', client),
+    );
     this.opts = { dialect: 'redis' };
   }
 

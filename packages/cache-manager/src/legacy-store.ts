@@ -42,7 +42,12 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
   constructor(source: ClientSource, options?: LegacyStoreOptions) {
     super();
     const settings = resolveLegacyStoreOptions(options, isSentinelClient(source));
-    this.#backend = new Backend(source, settings, (error) => this.#emitError(error));
+    this.#backend = new Backend(
+      source,
+      settings,
+      (error) => this.#emitError(error),
+      (client) => this.emit('reopen', client),
+    );
     this.namespace = settings.namespace;
     this.#prefix = settings.namespace === '' ? '' : `${settings.namespace}:`;
     this.#ttl = settings.ttl;

@@ -227,6 +227,23 @@ describe('disconnect()', () => {
   });
 });
 
+describe('used again after disconnect()', () => {
+  it("opens a new client, says so with 'reopen', and the next disconnect() closes that one", async () => {
+    const store = new SentinelKeyvStore(LOCATION, { readTimeout: 50 });
+    store.on('error', () => {});
+    const first = store.client;
+    await store.disconnect();
+    const reopened: unknown[] = [];
+    store.on('reopen', (client) => reopened.push(client));
+    await store.get('k');
+    expect(store.client).not.toBe(first);
+    expect(reopened).toEqual([store.client]);
+    const second = store.client;
+    await store.disconnect();
+    expect(second.status).toBe('closed');
+  });
+});
+
 describe('Redis unreachable', () => {
   it('a read past readTimeout misses with TIMEOUT, unsent, and leaves no call waiting in the client', async () => {
     // A sentinel that accepts connections and never answers: the client stays `connecting`.
