@@ -418,13 +418,14 @@ describe('long locations', () => {
     expect((caught as Error).message.length).toBeLessThan(400);
   });
 
-  it('parses and redacts in linear time', () => {
+  // No wall-clock limit (it failed on a loaded machine): a parse or redaction quadratic in the
+  // input takes minutes on 300,000 characters, milliseconds when linear, so the test's timeout
+  // (not a figure tuned to this machine) is what catches a regression.
+  it('parses and redacts in linear time', { timeout: 20_000 }, () => {
     const query = 'sentinelPassword=x&'.repeat(300_000 / 19);
     const huge = `redis+sentinel://h/m?${query}`;
-    const started = performance.now();
     const redacted = redactLocation(huge);
     expect(() => parseLocation(huge.slice(0, 8192))).toThrow(SentinelConfigError);
-    expect(performance.now() - started).toBeLessThan(500);
     expect(redacted).not.toContain('=x');
   });
 });
