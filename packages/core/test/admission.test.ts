@@ -27,7 +27,18 @@ describe('admitReplica', () => {
     });
   });
 
+  it('needs every byte: one byte short of the target is still catching up', () => {
+    expect(admitReplica(replica({ replOffset: 999 }), master, 1000)).toEqual({
+      verdict: 'catching-up',
+      behindBytes: 1,
+    });
+  });
+
   it('refuses one whose link is not up, whatever its offset', () => {
+    expect(
+      admitReplica(replica({ linkState: 'sync', replOffset: 5000 }), master, 1000),
+    ).toMatchObject({ verdict: 'refuse' });
+
     for (const linkState of ['connect', 'connecting', 'handshake', 'sync']) {
       expect(admitReplica(replica({ linkState, replOffset: -1 }), master, 0)).toMatchObject({
         verdict: 'refuse',
@@ -51,6 +62,11 @@ describe('admitReplica', () => {
     expect(admitReplica(asMaster, master, 0)).toEqual({
       verdict: 'refuse',
       why: 'reports role master',
+    });
+    const sentinel: RoleInfo = { role: 'sentinel', masterNames: ['mymaster'] };
+    expect(admitReplica(sentinel, master, 0)).toEqual({
+      verdict: 'refuse',
+      why: 'reports role sentinel',
     });
     expect(admitReplica(undefined, master, 0)).toEqual({
       verdict: 'refuse',
