@@ -40,6 +40,9 @@ interface SentCommand {
   promise: Promise<unknown>;
 }
 
+// A pipeline's `_queue` and `_transactions` are private to ioredis' Pipeline, unchanged across
+// 6.x; test/ioredis-internals.test.ts fails by name if a version changes them (CI runs it on the
+// oldest and the newest ioredis 6 accepted).
 interface QueuedPipeline {
   _queue: QueuedCommand[];
   _transactions: number;

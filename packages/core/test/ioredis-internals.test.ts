@@ -1,10 +1,12 @@
-// The core reads three parts of ioredis that its documentation does not promise: `stream` (the
+// The core reads parts of ioredis that its documentation does not promise: `stream` (the
 // socket, corked per tick: tick.ts), `commandQueue` (the unanswered commands, failed by the
-// commandTimeout watchdog: watchdog.ts) and that every command, pipelines' included, goes through
-// `sendCommand` (counted by durable writes: durable.ts). They are public, typed members of
-// ioredis' `Redis` class, unchanged across 6.x (CI runs this file on the oldest and the newest
-// ioredis 6: .ci/ioredis-range.sh). If a version changes their shape, this file fails, by name,
-// before any behaviour built on them silently degrades.
+// commandTimeout watchdog: watchdog.ts), that every command, pipelines' included, goes through
+// `sendCommand` (counted by durable writes: durable.ts), and a pipeline's `_queue` and
+// `_transactions` (checked before a callback's pipeline is sent: lent.ts). The first three are
+// typed members of ioredis' `Redis` class; the last two are private to its Pipeline. All are
+// unchanged across 6.x (CI runs this file on the oldest and the newest ioredis 6:
+// .ci/ioredis-range.sh). If a version changes their shape, this file fails, by name, before any
+// behaviour built on them silently degrades.
 import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -158,5 +160,23 @@ describe('ioredis internals the core relies on', () => {
       'wait',
     ]);
     expect(new DurableConnection({ lazyConnect: true })).toBeInstanceOf(Redis);
+  });
+
+  it('a pipeline keeps its commands in `_queue` and its open MULTIs in `_transactions` until exec (lent.ts)', () => {
+    // lent.ts checks a callback's pipeline as a whole when it is sent: it reads the queued
+    // commands' names and arguments and how many MULTIs ioredis will close with EXEC itself.
+    const redis = new Redis({ lazyConnect: true });
+    clients.push(redis);
+    type Queued = { _queue: { name: string; args: unknown[] }[]; _transactions: number };
+    const pipeline = redis.pipeline().set('a', '1').multi().get('a') as unknown as Queued;
+    expect(pipeline._queue.map(({ name, args }) => [name, ...args])).toEqual([
+      ['set', 'a', '1'],
+      ['multi'],
+      ['get', 'a'],
+    ]);
+    expect(pipeline._transactions, 'an open MULTI is counted').toBe(1);
+    const transaction = redis.multi().set('b', '2') as unknown as Queued;
+    expect(transaction._queue.map(({ name }) => name)).toEqual(['multi', 'set']);
+    expect(transaction._transactions).toBe(1);
   });
 });
