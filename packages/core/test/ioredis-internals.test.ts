@@ -168,7 +168,11 @@ describe('ioredis internals the core relies on', () => {
     const redis = new Redis({ lazyConnect: true });
     clients.push(redis);
     type Queued = { _queue: { name: string; args: unknown[] }[]; _transactions: number };
-    const pipeline = redis.pipeline().set('a', '1').multi().get('a') as unknown as Queued;
+    const pipeline = redis.pipeline([
+      ['set', 'a', '1'],
+      ['multi'],
+      ['get', 'a'],
+    ]) as unknown as Queued;
     expect(pipeline._queue.map(({ name, args }) => [name, ...args])).toEqual([
       ['set', 'a', '1'],
       ['multi'],
