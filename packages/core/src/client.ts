@@ -638,6 +638,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   async #discover(): Promise<void> {
     this.#status = 'connecting';
     const deadline = Date.now() + this.#options.connectTimeout;
+    // The last attempt that got an answer ("role replica"), for the error if the deadline then
+    // cuts an attempt short: that answer says more than "did not answer within N ms".
+    let lastAnswered: unknown;
     for (;;) {
       if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
       const first = await this.#link.ask(deadline).catch((error: unknown) => {
@@ -662,11 +665,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         if (error instanceof SentinelKitError && error.code === 'INVALID_OPTION') throw error;
         if (error instanceof SentinelKitError && error.code === 'CLIENT_CLOSED') throw error;
         if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
+        const unanswered = error instanceof SentinelKitError && error.code === 'TIMEOUT';
+        if (!unanswered) lastAnswered = error;
         if (Date.now() + RETRY_PAUSE_MS >= deadline) {
+          const reason = unanswered ? (lastAnswered ?? error) : error;
           throw new SentinelKitError(
             'MASTER_UNAVAILABLE',
-            `no verified master for "${this.#options.masterName}" within connectTimeout (${this.#options.connectTimeout} ms): ${messageOf(error, this.#secrets)}`,
-            { cause: error },
+            `no verified master for "${this.#options.masterName}" within connectTimeout (${this.#options.connectTimeout} ms): ${messageOf(reason, this.#secrets)}`,
+            { cause: reason },
           );
         }
         await delay(RETRY_PAUSE_MS);

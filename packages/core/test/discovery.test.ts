@@ -361,6 +361,27 @@ describe('discovery: verifying the master with ROLE (spec point 3)', () => {
     expect(c.topology().master).toBeUndefined();
   });
 
+  it('MASTER_UNAVAILABLE names the last answer (role replica), not a later ROLE that did not answer', async () => {
+    const elsewhere = { host: '127.0.0.1', port: 1 };
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Answers "replica" once, then leaves every later ROLE unanswered until the test ends.
+    const notMaster = await fakeDataNode((attempt) =>
+      attempt === 0 ? replicaRole(elsewhere)() : held.then(replicaRole(elsewhere)),
+    );
+    const sentinel = await knows(at(notMaster));
+    const c = client([sentinel], { connectTimeout: 1500, sentinelTimeout: 200 });
+
+    const error = await rejectionOf(c.connect());
+    release();
+
+    expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
+    expect(count(notMaster, 'ROLE')).toBeGreaterThan(1);
+    expect((error as Error).message).toMatch(/role replica/);
+  });
+
   it('ROLE says replica first and master on a later attempt: connects', async () => {
     const elsewhere = { host: '127.0.0.1', port: 1 };
     const promoting = await fakeDataNode((attempt) =>
