@@ -657,6 +657,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         this.#masterEpoch = answer.epoch;
         this.#setMaster(master, 'discovered');
         await this.#reconcile(answer, deadline);
+        // close() may have run while replicas were being admitted: closed stays closed (no
+        // watch, no poll timer for a client nobody will close again).
+        if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
         break;
       } catch (error) {
         // A certificate, a password or an ACL rule will not change by retrying.

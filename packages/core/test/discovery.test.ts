@@ -482,6 +482,37 @@ describe('discovery: which replicas serve reads (spec point 6)', () => {
   // Fails at 'bb6f79e': #addReplica drops every verified replica while status is 'connecting',
   // so connect() resolves with no replica (they appear at the first poll). Same cause for the
   // replica assertions of the credentials and NAT map tests below.
+  it('close() while a replica is being admitted: connect() rejects CLIENT_CLOSED and the client stays closed', async () => {
+    const master = await fakeDataNode(masterRole);
+    const m = at(master);
+    let asked: () => void = () => {};
+    const replicaAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The replica's ROLE (its admission check) is answered only once close() has run.
+    const replica = await fakeDataNode(() => {
+      asked();
+      return held.then(replicaRole(m));
+    });
+    const sentinel = await knows(m, { replicas: () => [replicaEntry(at(replica), m)] });
+    const c = client([sentinel], { connectTimeout: 5000 });
+
+    const connecting = rejectionOf(c.connect());
+    await replicaAsked;
+    const closing = c.close();
+    release();
+    const error = await connecting;
+    await closing;
+
+    expect(isSentinelKitError(error, 'CLIENT_CLOSED')).toBe(true);
+    expect(c.status).toBe('closed');
+    expect(c.topology().watchedSentinels).toBe(0);
+  });
+
   it('only replicas healthy by Sentinel and confirmed by ROLE enter the rotation', async () => {
     const master = await fakeDataNode(masterRole);
     const m = at(master);
