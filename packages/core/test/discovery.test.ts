@@ -87,7 +87,7 @@ function knows(master: NodeAddress, rest: Omit<SentinelScript, 'master'> = {}) {
  * (from 0). `other` answers anything else (AUTH, …).
  */
 async function fakeDataNode(
-  role: (attempt: number) => FakeAction,
+  role: (attempt: number) => FakeAction | Promise<FakeAction>,
   other?: (args: string[]) => FakeAction,
 ): Promise<FakeRedis> {
   let roles = 0;
