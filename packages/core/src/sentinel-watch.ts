@@ -47,6 +47,7 @@ export class SentinelWatch {
         disconnectTimeout: 0,
       });
       redis.on('error', this.onError);
+      handleResubscribeFailures(redis);
       redis.on('message', (channel: string, message: string) => {
         const receivedAt = Date.now();
         const event = parseSentinelEvent(channel, message, this.options.masterName);
@@ -102,4 +103,21 @@ export class SentinelWatch {
       }),
     );
   }
+}
+
+/**
+ * ioredis resubscribes by itself on every reconnect (`autoResubscribe`) by calling the
+ * connection's own `subscribe()` and dropping the promise: when the connection closes before
+ * the reply (a sentinel killed or restarted again, or close() at that moment), that promise
+ * rejects "Connection is closed." with no handler, an unhandled rejection that ends a Node
+ * process by default. Every promise `subscribe()` returns gets a handler here; the failure
+ * itself is the connection's, already reported by its 'error' event and retried by ioredis.
+ */
+export function handleResubscribeFailures(redis: Redis): void {
+  const subscribe = redis.subscribe.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+  (redis as unknown as { subscribe: typeof subscribe }).subscribe = (...args) => {
+    const subscribing = subscribe(...args);
+    subscribing.catch(() => undefined);
+    return subscribing;
+  };
 }
