@@ -106,8 +106,9 @@ export class SentinelWatch {
 }
 
 /**
- * ioredis resubscribes by itself on every reconnect (`autoResubscribe`) by calling the
- * connection's own `subscribe()` and dropping the promise: when the connection closes before
+ * ioredis 6.0.0 resubscribes by itself on every reconnect (`autoResubscribe`) by calling the
+ * connection's own `subscribe()` and dropping the promise (6.1.0 adds a handler; the peer range
+ * accepts both): when the connection closes before
  * the reply (a sentinel killed or restarted again, or close() at that moment), that promise
  * rejects "Connection is closed." with no handler, an unhandled rejection that ends a Node
  * process by default. Every promise `subscribe()` returns gets a handler here; the failure
