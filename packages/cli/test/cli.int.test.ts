@@ -98,6 +98,9 @@ describe('sentinelkit status / watch on a real topology', () => {
       expect(out).not.toMatch(/secret/);
     } finally {
       await topology.thaw(frozen);
+      // The tests after this one expect a healthy topology: a thawed replica may still be
+      // subjectively down for Sentinel, or resyncing, for a moment.
+      await topology.waitForHealthy({ timeoutMs: 30_000 });
     }
   });
 
