@@ -1,6 +1,3 @@
-// Discovery edge cases (redis.io Sentinel client spec, points 1-3, 6, 8, 9) against fake RESP
-// servers that answer exactly what each case needs: null replies, wrong roles, hangs, closed ports.
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -13,11 +10,22 @@ import {
   type SentinelClientOptions,
   type TopologyEvent,
 } from '../src/index.js';
-import { type FakeAction, type FakeRedis, startFakeRedis } from './helpers/fake-sentinel.js';
+import type { FakeAction, FakeRedis } from './helpers/fake-sentinel.js';
+import {
+  at,
+  closedPort,
+  count,
+  fakeDataNode,
+  fakeSentinel,
+  fakes,
+  knows,
+  MASTER_NAME,
+  masterRole,
+  replicaEntry,
+  replicaRole,
+  sentinelEntry,
+} from './helpers/fake-topology.js';
 
-const MASTER_NAME = 'mymaster';
-
-const servers: FakeRedis[] = [];
 const clients: SentinelClient[] = [];
 
 // close() must resolve by itself; a hung one fails the test here instead of timing out the hook.
@@ -39,127 +47,9 @@ afterEach(async () => {
   // connections, so a client's close() does not wait for a silent peer.
   const [closedInTime] = await Promise.all([
     within(Promise.all(clients.splice(0).map((client) => client.close())), CLOSE_BOUND_MS),
-    ...servers.splice(0).map((server) => server.close()),
+    ...fakes.splice(0).map((server) => server.close()),
   ]);
   expect(closedInTime, `client.close() did not resolve within ${CLOSE_BOUND_MS} ms`).toBe(true);
-});
-
-/** What a fake sentinel answers; each function is called once per command. */
-interface SentinelScript {
-  /** Reply to `SENTINEL get-master-addr-by-name`. */
-  master: (name: string) => FakeAction;
-  /** Reply to `SENTINEL replicas`; `[]` by default. */
-  replicas?: () => FakeAction;
-  /** Reply to `SENTINEL sentinels`; `[]` by default. */
-  sentinels?: () => FakeAction;
-  /** Reply to any other command (AUTH, …); the fake's default when it returns `undefined`. */
-  other?: (args: string[]) => FakeAction;
-}
-
-async function fakeSentinel(script: SentinelScript): Promise<FakeRedis> {
-  const server = await startFakeRedis((args) => {
-    if (args[0]?.toUpperCase() !== 'SENTINEL') return script.other?.(args);
-    switch (args[1]?.toLowerCase()) {
-      case 'get-master-addr-by-name':
-        return script.master(args[2] ?? '');
-      case 'replicas':
-        return script.replicas?.() ?? [];
-      case 'sentinels':
-        return script.sentinels?.() ?? [];
-      default:
-        return { error: `ERR unknown sentinel subcommand '${args[1]}'` };
-    }
-  });
-  servers.push(server);
-  return server;
-}
-
-/** A sentinel that names `master` (by default its own address as announced). */
-function knows(master: NodeAddress, rest: Omit<SentinelScript, 'master'> = {}) {
-  return fakeSentinel({
-    master: (name) => (name === MASTER_NAME ? [master.host, String(master.port)] : null),
-    ...rest,
-  });
-}
-
-/**
- * A data node: answers the ready check's `INFO`, and `ROLE` with `role(n)` for the n-th `ROLE`
- * (from 0). `other` answers anything else (AUTH, …).
- */
-async function fakeDataNode(
-  role: (attempt: number) => FakeAction | Promise<FakeAction>,
-  other?: (args: string[]) => FakeAction,
-): Promise<FakeRedis> {
-  let roles = 0;
-  const server = await startFakeRedis((args) => {
-    const name = args[0]?.toUpperCase();
-    if (name === 'INFO') return '# Server\r\nredis_version:7.0.15\r\nloading:0\r\n';
-    if (name === 'ROLE') return role(roles++);
-    return other?.(args);
-  });
-  servers.push(server);
-  return server;
-}
-
-const masterRole = (): FakeAction => ['master', 3000, []];
-const replicaRole =
-  (of: NodeAddress, linkState = 'connected') =>
-  (): FakeAction => ['slave', of.host, of.port, linkState, 3000];
-
-/** One entry of `SENTINEL replicas`, as Redis 7 sends it (flat key/value list). */
-function replicaEntry(
-  replica: NodeAddress,
-  master: NodeAddress,
-  overrides: Record<string, string> = {},
-): string[] {
-  const fields: Record<string, string> = {
-    name: `${replica.host}:${replica.port}`,
-    ip: replica.host,
-    port: String(replica.port),
-    runid: 'f00d',
-    flags: 'slave',
-    'link-pending-commands': '0',
-    'last-ok-ping-reply': '120',
-    'master-link-down-time': '0',
-    'master-link-status': 'ok',
-    'master-host': master.host,
-    'master-port': String(master.port),
-    'slave-priority': '100',
-    'slave-repl-offset': '3000',
-    ...overrides,
-  };
-  return Object.entries(fields).flat();
-}
-
-/** One entry of `SENTINEL sentinels`. */
-function sentinelEntry(sentinel: NodeAddress): string[] {
-  return [
-    'name',
-    `sentinel-${sentinel.port}`,
-    'ip',
-    sentinel.host,
-    'port',
-    String(sentinel.port),
-    'runid',
-    `run-${sentinel.port}`,
-    'flags',
-    'sentinel',
-  ];
-}
-
-/** A port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<NodeAddress> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return { host: '127.0.0.1', port: address.port };
-}
-
-const at = (server: { host: string; port: number }): NodeAddress => ({
-  host: server.host,
-  port: server.port,
 });
 
 function client(
@@ -204,11 +94,6 @@ function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) => void 
   });
   return { promise, resolve };
 }
-
-const count = (server: FakeRedis, ...prefix: string[]) =>
-  server.commands.filter((args) =>
-    prefix.every((p, i) => args[i]?.toLowerCase() === p.toLowerCase()),
-  ).length;
 
 const addressesOf = (nodes: { address: NodeAddress }[]) =>
   nodes.map((n) => `${n.address.host}:${n.address.port}`).sort();
@@ -673,7 +558,7 @@ describe('discovery: learning sentinels (spec point 9)', () => {
         if (event.type === 'MASTER_CHANGE') resolve(event);
       });
     });
-    servers.splice(servers.indexOf(seed), 1);
+    fakes.splice(fakes.indexOf(seed), 1);
     await seed.close();
     current = newMaster;
 

@@ -79,7 +79,7 @@ export function masterState(master: NodeAddress, epoch: number, flags = 'master'
  * (from 0). `other` answers anything else.
  */
 export async function fakeDataNode(
-  role: (attempt: number) => FakeAction,
+  role: (attempt: number) => FakeAction | Promise<FakeAction>,
   other?: (args: string[]) => FakeAction,
 ): Promise<FakeRedis> {
   let roles = 0;
