@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import {
   collect,
   describe,
-  groupAlive,
+  groupAliveAfter,
   killGroup,
   run,
   startProcess,
@@ -23,7 +23,14 @@ import {
 } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TIME_LIMIT = { topologyReady: 60_000, start: 60_000, run: 60_000, stop: 20_000 };
+const TIME_LIMIT = {
+  topologyReady: 60_000,
+  start: 60_000,
+  run: 60_000,
+  stop: 20_000,
+  /** For the group to empty once the app ended (see groupAliveAfter). */
+  leftovers: 3_000,
+};
 
 interface Example {
   name: string;
@@ -105,7 +112,7 @@ async function smoke(example: Example, location: string): Promise<void> {
   // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
   killGroup(child, 'SIGINT');
   const outcome = await waitForExit(child, TIME_LIMIT.stop, output);
-  const leftovers = groupAlive(child);
+  const leftovers = await groupAliveAfter(child, TIME_LIMIT.leftovers);
   if (leftovers) killGroup(child);
   const ok =
     url !== undefined && example.probe.expect.test(answer) && !outcome.timedOut && !leftovers;

@@ -127,6 +127,21 @@ export function waitForOutput(
   });
 }
 
+/**
+ * Whether any process of the child's process group is still alive `graceMs` after the child itself
+ * ended. The grace is for helpers that end on their own when their parent does, a moment later:
+ * tsx's esbuild service (started only when tsx's transform cache is cold, as on a fresh clone)
+ * exits when it reads end-of-file on its stdin, a few milliseconds after the app's process.
+ */
+export async function groupAliveAfter(child: ChildProcess, graceMs: number): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(child)) {
+    if (Date.now() >= deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
 /** Whether any process of the child's process group is still alive. */
 export function groupAlive(child: ChildProcess): boolean {
   try {
