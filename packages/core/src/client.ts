@@ -17,12 +17,7 @@ import {
   withTimeout,
 } from './connections.js';
 import { deadlineOf, withDeadline } from './deadline.js';
-import {
-  DurableConnection,
-  DurableWrites,
-  describeReplication,
-  WriteNotSentError,
-} from './durable.js';
+import { DurableConnection, DurableWrites, describeReplication } from './durable.js';
 import { asReportable, ErrorThrottle } from './error-reports.js';
 import { SentinelKitError } from './errors.js';
 import type {
@@ -34,11 +29,11 @@ import type {
   TopologyEvent,
 } from './events.js';
 import {
-  isConnectionFailure,
-  isReadonlyError,
-  isRetryableReadError,
-  isTimeout,
-} from './failures.js';
+  decideMasterReadFailure,
+  decideReplicaReadFailure,
+  decideWriteFailure,
+  type NodeVerdict,
+} from './failure-policy.js';
 import { type LendMode, lend, refusalError } from './lent.js';
 import {
   type ResolvedSentinelClientOptions,
@@ -247,7 +242,7 @@ const WAIT_MARGIN_MS = 100;
 const CATCH_UP_POLL_MS = 20;
 
 /** Milliseconds left until `until`, at least 1 (a timeout of 0 would never fire first). */
-const remaining = (until: number) => Math.max(1, until - Date.now());
+const remaining = (until: number, now: number) => Math.max(1, until - now);
 // Each cause of 'error' events (code and node) is reported once per window, with a count.
 const ERROR_REPORT_WINDOW_MS = 10_000;
 
@@ -365,7 +360,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     }
     const master = this.#master;
     const waitReplicas = options?.waitReplicas ?? this.#options.waitReplicas;
-    const startedAt = Date.now();
+    const startedAt = this.#options.clock();
     if (master && this.#status === 'ready' && !this.#failoverHold && waitReplicas === 0) {
       master.writes++;
       return attempt(fn, master.redis, 'write').catch((error: unknown) =>
@@ -389,7 +384,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       return withDeadline(timeout, 'read', fn, (guarded) => this.read(guarded, rest));
     }
     if (this.#status !== 'ready') {
-      return this.#awaitMaster(Date.now(), deadlineOf(fn)).then(() => this.read(fn, options));
+      return this.#awaitMaster(this.#options.clock(), deadlineOf(fn)).then(() =>
+        this.read(fn, options),
+      );
     }
     const target = chooseReadTarget(
       options?.readFrom ?? this.#options.readFrom,
@@ -531,48 +528,46 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     startedAt: number,
     retriedReadonly: boolean,
   ): Promise<T> {
-    if (error instanceof WriteNotSentError) {
-      // The master was left before the write was sent: nothing ran, so it runs
-      // on the new master, idempotent or not.
-      this.#writeRetries++;
-      this.#countEpisode('retried');
-      return this.#runWrite(fn, options, startedAt, retriedReadonly);
-    }
-    if (isReadonlyError(error)) {
-      // The node was demoted and refused the write: nothing ran, so one retry
-      // is safe for any command once we know the real master.
-      this.#dropMaster(node, 'readonly');
-      if (retriedReadonly) throw error;
-      this.#writeRetries++;
-      this.#countEpisode('retried');
-      return this.#runWrite(fn, options, startedAt, true);
-    }
-    if (!isConnectionFailure(error)) throw error;
+    const decision = decideWriteFailure(error, {
+      idempotent: options?.idempotent === true,
+      readonlyRetried: retriedReadonly,
+      elapsed: this.#options.clock() - startedAt,
+      failoverTimeout: this.#options.failoverTimeout,
+    });
     // A broken connection is dropped now: its 'close' event may not have fired
     // yet, and a retry must not find the same dead connection again.
-    if (isTimeout(error)) await this.#suspectMaster(node);
-    else this.#dropMaster(node, 'connection-lost');
-    if (!options?.idempotent) {
-      this.#failoverRejections++;
-      this.#countEpisode('rejected');
-      throw new SentinelKitError(
-        'COMMAND_MAY_HAVE_EXECUTED',
-        `the master ${formatAddress(node.address)} was lost with this command in flight; it may or may not have run (mark it idempotent to have it retried)`,
-        { cause: error },
-      );
+    await this.#actOnMaster(node, decision.node);
+    switch (decision.outcome) {
+      case 'rethrow':
+        throw error;
+      case 'reject-may-have-executed':
+        this.#failoverRejections++;
+        this.#countEpisode('rejected');
+        throw new SentinelKitError(
+          'COMMAND_MAY_HAVE_EXECUTED',
+          `the master ${formatAddress(node.address)} was lost with this command in flight; it may or may not have run (mark it idempotent to have it retried)`,
+          { cause: error },
+        );
+      case 'reject-unavailable':
+        this.#failoverRejections++;
+        this.#countEpisode('rejected');
+        throw new SentinelKitError(
+          'MASTER_UNAVAILABLE',
+          `no master answered within failoverTimeout (${this.#options.failoverTimeout} ms)`,
+          { cause: error },
+        );
+      default:
+        this.#writeRetries++;
+        this.#countEpisode('retried');
+        return this.#runWrite(fn, options, startedAt, decision.readonlyRetried ?? retriedReadonly);
     }
-    if (Date.now() - startedAt >= this.#options.failoverTimeout) {
-      this.#failoverRejections++;
-      this.#countEpisode('rejected');
-      throw new SentinelKitError(
-        'MASTER_UNAVAILABLE',
-        `no master answered within failoverTimeout (${this.#options.failoverTimeout} ms)`,
-        { cause: error },
-      );
-    }
-    this.#writeRetries++;
-    this.#countEpisode('retried');
-    return this.#runWrite(fn, options, startedAt, retriedReadonly);
+  }
+
+  /** Carries out what a failed operation says about the master (see failure-policy.ts). */
+  async #actOnMaster(node: DataNode, verdict: NodeVerdict): Promise<void> {
+    if (verdict === 'drop-readonly') this.#dropMaster(node, 'readonly');
+    else if (verdict === 'drop-connection-lost') this.#dropMaster(node, 'connection-lost');
+    else if (verdict === 'suspect') await this.#suspectMaster(node);
   }
 
   // ----------------------------------------------------------------- reads
@@ -583,7 +578,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     fn: (node: Redis) => Promise<T>,
     options: ReadOptions | undefined,
   ): Promise<T> {
-    if (isReadonlyError(error)) {
+    const decision = decideReplicaReadFailure(error);
+    if (decision.outcome === 'reject-write-in-read') {
       // The callback wrote (a script, say: commands flagged as writes are refused before they
       // are sent) and the replica refused it. The caller's mistake, not the node's failure:
       // the replica stays in the rotation.
@@ -593,7 +589,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         { cause: error },
       );
     }
-    if (!isRetryableReadError(error)) throw error;
+    if (decision.outcome !== 'rerun') throw error;
     this.#readRetries++;
     this.#removeReplica(failed, 'read-failed');
     const other = pickRandom(
@@ -613,7 +609,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
     const node = this.#master;
     if (!node) {
-      return this.#awaitMaster(Date.now(), deadlineOf(fn)).then((master) =>
+      return this.#awaitMaster(this.#options.clock(), deadlineOf(fn)).then((master) =>
         this.#readOnNode(master, fn, mayRetry),
       );
     }
@@ -623,12 +619,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #readOnNode<T>(node: DataNode, fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
     this.#masterReads++;
     return attempt(fn, node.redis, 'read').catch(async (error: unknown) => {
-      if (!mayRetry || !isRetryableReadError(error)) throw error;
+      const decision = decideMasterReadFailure(error, mayRetry);
+      if (decision.outcome !== 'rerun') throw error;
       // Reads are safe to repeat: once more, on whichever node is master then.
       this.#readRetries++;
-      if (isReadonlyError(error)) this.#dropMaster(node, 'readonly');
-      else if (isTimeout(error)) await this.#suspectMaster(node);
-      else if (isConnectionFailure(error)) this.#dropMaster(node, 'connection-lost');
+      await this.#actOnMaster(node, decision.node);
       return this.#readOnMaster(fn, false);
     });
   }
@@ -637,7 +632,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   async #discover(): Promise<void> {
     this.#status = 'connecting';
-    const deadline = Date.now() + this.#options.connectTimeout;
+    const deadline = this.#options.clock() + this.#options.connectTimeout;
     // The last attempt that got an answer ("role replica"), for the error if the deadline then
     // cuts an attempt short: that answer says more than "did not answer within N ms".
     let lastAnswered: unknown;
@@ -670,7 +665,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         if ((this.#status as ClientStatus) === 'closed') throw this.#closedError();
         const unanswered = error instanceof SentinelKitError && error.code === 'TIMEOUT';
         if (!unanswered) lastAnswered = error;
-        if (Date.now() + RETRY_PAUSE_MS >= deadline) {
+        if (this.#options.clock() + RETRY_PAUSE_MS >= deadline) {
           const reason = unanswered ? (lastAnswered ?? error) : error;
           throw new SentinelKitError(
             'MASTER_UNAVAILABLE',
@@ -718,7 +713,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   /** Connects to the node Sentinel names as master and checks that it says so itself. */
   async #verifyMaster(announced: NodeAddress, deadline: number): Promise<DataNode> {
     const node = this.#newNode(announced);
-    const budget = Math.max(1, deadline - Date.now());
+    const budget = Math.max(1, deadline - this.#options.clock());
     try {
       await openConnection(node.redis, node.address, budget, this.#secrets, 'data', this.#setup);
       const role = parseRole(
@@ -784,7 +779,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
           // sentinelTimeout is not used; the next event or poll tries again.
           const node = await this.#verifyMaster(
             announced,
-            Date.now() + this.#options.sentinelTimeout,
+            this.#options.clock() + this.#options.sentinelTimeout,
           );
           if (
             this.#status !== 'ready' ||
@@ -826,7 +821,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     const promoted = this.#replicas.get(node.key);
     if (promoted) this.#removeReplica(promoted, 'promoted');
     node.redis.once('close', () => this.#dropMaster(node, 'connection-lost'));
-    const switchedAt = Date.now();
+    const switchedAt = this.#options.clock();
     let timings: FailoverTimings | undefined;
     if (reason !== 'discovered') {
       this.#masterChanges++;
@@ -862,7 +857,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.#retiredWrites += node.writes;
     node.close();
     this.#episode ??= {
-      lostAt: Date.now(),
+      lostAt: this.#options.clock(),
       announcedAt: undefined,
       queued: 0,
       retried: 0,
@@ -904,7 +899,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.#suspicion;
   }
 
-  #awaitMaster(startedAt = Date.now(), deadline?: AbortSignal): Promise<DataNode> {
+  #awaitMaster(startedAt = this.#options.clock(), deadline?: AbortSignal): Promise<DataNode> {
     if (this.#status === 'closed') return Promise.reject(this.#closedError());
     if (this.#status === 'idle') {
       return Promise.reject(
@@ -915,7 +910,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     if (master && this.#status === 'ready' && !this.#failoverHold) return Promise.resolve(master);
     this.#countEpisode('queued');
     return new Promise((resolve, reject) => {
-      const remaining = startedAt + this.#options.failoverTimeout - Date.now();
+      const remaining = startedAt + this.#options.failoverTimeout - this.#options.clock();
       const timer = setTimeout(
         () => {
           this.#masterWaiters.delete(waiter);
@@ -1057,7 +1052,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   #refresh(reason: MasterChangeReason): Promise<void> {
     this.#refreshing ??= (async () => {
       try {
-        const deadline = Date.now() + this.#options.connectTimeout;
+        const deadline = this.#options.clock() + this.#options.connectTimeout;
         this.#sentinelQueries++;
         const first = await this.#link.ask(deadline).catch((error: unknown) => {
           this.#sentinelQueryFailures++;
@@ -1211,11 +1206,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     try {
       // A replica that does not answer quickly is not used (a frozen node
       // Sentinel still lists as healthy for a while, say).
-      const until = Math.min(Date.now() + this.#options.sentinelTimeout, deadline);
+      const until = Math.min(this.#options.clock() + this.#options.sentinelTimeout, deadline);
       await openConnection(
         node.redis,
         node.address,
-        remaining(until),
+        remaining(until, this.#options.clock()),
         this.#secrets,
         'data',
         this.#setup,
@@ -1247,8 +1242,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     let target: number | undefined;
     for (;;) {
       const [replicaRole, masterRole] = await Promise.all([
-        withTimeout(node.redis.call('ROLE'), remaining(until), 'ROLE').then(parseRole),
-        withTimeout(master.redis.call('ROLE'), remaining(until), 'ROLE').then(parseRole),
+        withTimeout(node.redis.call('ROLE'), remaining(until, this.#options.clock()), 'ROLE').then(
+          parseRole,
+        ),
+        withTimeout(
+          master.redis.call('ROLE'),
+          remaining(until, this.#options.clock()),
+          'ROLE',
+        ).then(parseRole),
       ]);
       if (masterRole?.role !== 'master') return false;
       // The first check compares offsets taken together (an idle master is caught up with at
@@ -1260,7 +1261,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         target ?? masterRole.replOffset,
       );
       if (verdict !== 'catching-up') return verdict === 'admit';
-      if (Date.now() + CATCH_UP_POLL_MS >= until || this.#master !== master) return false;
+      if (this.#options.clock() + CATCH_UP_POLL_MS >= until || this.#master !== master)
+        return false;
       target = masterRole.replOffset;
       await delay(CATCH_UP_POLL_MS);
     }

@@ -88,11 +88,17 @@ export interface ConnectionSetup {
   db: number;
   /** Name to set with `CLIENT SETNAME`. */
   connectionName?: string | undefined;
+  /** The client's clock (`clock` option): what is left of the budget after the socket opened. */
+  clock: () => number;
 }
 
 /** The setup of every data-node connection of a client. */
 export function connectionSetup(options: ResolvedSentinelClientOptions): ConnectionSetup {
-  return { db: options.db, connectionName: options.redisOptions.connectionName };
+  return {
+    db: options.db,
+    connectionName: options.redisOptions.connectionName,
+    clock: options.clock,
+  };
 }
 
 /**
@@ -183,7 +189,7 @@ export async function openConnection(
   };
   redis.on('error', onError);
   redis.once('connect', onConnect);
-  const startedAt = Date.now();
+  const startedAt = setup?.clock();
   try {
     await withTimeout(redis.connect(), ms, formatAddress(address));
   } catch (error) {
@@ -217,9 +223,10 @@ export async function openConnection(
     redis.off('error', onError);
     redis.off('connect', onConnect);
   }
-  if (setup === undefined) return;
+  if (setup === undefined || startedAt === undefined) return;
   try {
-    await runSetup(redis, address, setup, Math.max(1, startedAt + ms - Date.now()), secrets);
+    const left = Math.max(1, startedAt + ms - setup.clock());
+    await runSetup(redis, address, setup, left, secrets);
   } catch (error) {
     closeNow(redis);
     throw error;

@@ -160,6 +160,12 @@ export interface SentinelClientOptions {
    */
   random?: () => number | undefined;
   /**
+   * Clock in epoch milliseconds, read for deadlines, failover timings and event times; inject a
+   * fake one in tests. Timers still run on the real clock.
+   * @default Date.now
+   */
+  clock?: () => number | undefined;
+  /**
    * ioredis options passed to every data-node connection; see {@link SafeRedisOptions}.
    * @default {}
    */
@@ -210,6 +216,8 @@ export interface ResolvedSentinelClientOptions {
   readonly waitTimeout: number;
   /** Random source in [0, 1). */
   readonly random: () => number;
+  /** Clock in epoch milliseconds. */
+  readonly clock: () => number;
   /** ioredis pass-through options. */
   readonly redisOptions: Readonly<SafeRedisOptions>;
 }
@@ -256,6 +264,7 @@ export const OPTION_NAMES = Object.freeze([
   'waitReplicas',
   'waitTimeout',
   'random',
+  'clock',
   'redisOptions',
 ] as const satisfies readonly (keyof SentinelClientOptions)[]);
 
@@ -321,6 +330,7 @@ export function resolveOptions(
     ),
     waitTimeout: ms('waitTimeout', o.waitTimeout ?? DEFAULT_OPTIONS.waitTimeout),
     random: randomSource(o.random ?? Math.random),
+    clock: clockSource(o.clock ?? Date.now),
     redisOptions: resolveRedisOptions(o.redisOptions ?? {}),
   });
 }
@@ -493,6 +503,13 @@ function lagBound(value: unknown): Readonly<ReplicationLagBound> | undefined {
 function randomSource(value: unknown): () => number {
   if (typeof value !== 'function') {
     invalid('random', 'a function returning a number in [0, 1)', value);
+  }
+  return value as () => number;
+}
+
+function clockSource(value: unknown): () => number {
+  if (typeof value !== 'function') {
+    invalid('clock', 'a function returning epoch milliseconds (like Date.now)', value);
   }
   return value as () => number;
 }

@@ -77,7 +77,7 @@ export class SentinelLink {
     let unknownBy: string[] = [];
     for (const address of [...this.known]) {
       if (this.stopped) break;
-      const remaining = deadline - Date.now();
+      const remaining = deadline - this.options.clock();
       if (remaining <= 0) {
         failures.push({
           sentinel: formatAddress(address),
@@ -199,7 +199,7 @@ export class SentinelLink {
     address: NodeAddress,
     deadline: number,
   ): Promise<SentinelAnswer | undefined> {
-    const budget = Math.min(this.options.sentinelTimeout, deadline - Date.now());
+    const budget = Math.min(this.options.sentinelTimeout, deadline - this.options.clock());
     if (budget <= 0 || this.stopped) return undefined;
     const redis = new Redis(sentinelOptions(this.options, address));
     // A sentinel that fails here is simply not counted; the regular link reports failures.

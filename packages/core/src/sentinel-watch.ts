@@ -49,7 +49,7 @@ export class SentinelWatch {
       redis.on('error', this.onError);
       handleResubscribeFailures(redis);
       redis.on('message', (channel: string, message: string) => {
-        const receivedAt = Date.now();
+        const receivedAt = this.options.clock();
         const event = parseSentinelEvent(channel, message, this.options.masterName);
         if (event) this.onEvent(event, receivedAt);
       });

@@ -44,6 +44,7 @@ describe('resolveOptions: defaults', () => {
       waitReplicas: 0,
       waitTimeout: 1000,
       random: Math.random,
+      clock: Date.now,
       redisOptions: {},
     });
     expect(Object.isFrozen(resolved)).toBe(true);
@@ -212,6 +213,7 @@ const invalid: [string, unknown, string, string][] = [
   ],
   ['lag typo', { ...minimal, maxReplicationLag: { byte: 1 } }, 'maxReplicationLag.byte', '"bytes"'],
   ['random', { ...minimal, random: 0.5 }, 'random', 'a function'],
+  ['clock', { ...minimal, clock: 1_700_000_000_000 }, 'clock', 'a function'],
   ['unknown option', { ...minimal, sentinal: [] }, 'sentinal', 'an unknown option'],
   ['case typo', { ...minimal, masterNAME: 'x' }, 'masterNAME', 'Did you mean "masterName"?'],
   ['ioredis name', { ...minimal, name: 'mymaster' }, 'name', 'Use "masterName"'],
