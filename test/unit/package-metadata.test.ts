@@ -1,6 +1,6 @@
 // What npm shows and installs for each published package: licence, links, release metadata, the
 // ioredis range, the shipped bins and README links that work on the registry's page.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -98,11 +98,22 @@ describe('bins', () => {
   it.each([
     ['cli', 'sentinelkit'],
     ['testing', 'sentinelkit-topology'],
-  ])('@sentinelkit/%s ships %s, built from src/cli.ts', (dir, bin) => {
-    expect(manifest(dir).bin).toEqual({ [bin]: './dist/cli.js' });
-    const tsup = read(`packages/${dir}/tsup.config.ts`);
-    expect(tsup).toContain("entry: ['src/cli.ts']");
-    expect(tsup).toContain("banner: { js: '#!/usr/bin/env node' }");
-    expect(existsSync(join(root, `packages/${dir}/src/cli.ts`))).toBe(true);
-  });
+  ])(
+    '@sentinelkit/%s ships %s: a committed shim loading dist/cli.js, built from src/cli.ts',
+    (dir, bin) => {
+      // pnpm links workspace bins at install, before the build: a bin inside dist/ warned "Failed
+      // to create bin" on every fresh install. The shim is in the repository and in the tarball.
+      const target = `./bin/${bin}.js`;
+      expect(manifest(dir).bin).toEqual({ [bin]: target });
+      expect(manifest(dir).files).toContain('bin');
+      const path = join(root, `packages/${dir}`, target);
+      const shim = read(`packages/${dir}/${target}`);
+      expect(shim.startsWith('#!/usr/bin/env node\n')).toBe(true);
+      expect(shim).toContain("new URL('../dist/cli.js', import.meta.url)");
+      expect(statSync(path).mode & 0o111, 'the shim is executable').not.toBe(0);
+      const tsup = read(`packages/${dir}/tsup.config.ts`);
+      expect(tsup).toContain("entry: ['src/cli.ts']");
+      expect(existsSync(join(root, `packages/${dir}/src/cli.ts`))).toBe(true);
+    },
+  );
 });
