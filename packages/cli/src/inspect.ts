@@ -12,6 +12,7 @@ import {
 import {
   classifyConnectionError,
   closedBeforeReplyHint,
+  closeNow,
   dataNodeOptions,
   sentinelOptions,
 } from '@sentinelkit/core/internal';
@@ -232,7 +233,11 @@ function dataConnection(
   };
 }
 
-/** Opens a connection, runs `fn`, and always closes it (at once: a frozen peer must not hold us). */
+/**
+ * Opens a connection, runs `fn`, and always closes it at once (a frozen peer must not hold us),
+ * with the core's closeNow: ioredis' disconnect() on a socket that had already closed (a refused
+ * connection) arms a 2-second timer that kept `status` running ~2 s after its report.
+ */
 async function withConnection<T>(
   options: RedisOptions,
   fn: (redis: Redis) => Promise<T>,
@@ -248,7 +253,6 @@ async function withConnection<T>(
     });
     return await fn(redis);
   } finally {
-    redis.disconnect();
-    redis.stream?.destroy();
+    closeNow(redis);
   }
 }

@@ -75,3 +75,29 @@ describe('sentinelFailure: the core classification of a sentinel that could not 
     expect(sentinelFailure(alert, tls).hint).toMatch(/sentinelTls\.cert/);
   });
 });
+
+describe('inspectDeployment leaves nothing running (issue 14: status took ~2.3 s with one sentinel down)', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('a sentinel refusing connections and an unreachable master leave no timer behind', async () => {
+    const master = await closedPort();
+    const sentinel = await fakeSentinel({ master: () => ['127.0.0.1', String(master)] });
+    const refusing = await closedPort();
+    const options = resolveOptions({
+      masterName: MASTER_NAME,
+      sentinels: [
+        { host: sentinel.host, port: sentinel.port },
+        { host: '127.0.0.1', port: refusing },
+      ],
+      connectTimeout: 2000,
+      sentinelTimeout: 2000,
+    });
+    const before = timers();
+    const report = await inspectDeployment(options);
+    expect(report.sentinels.map((s) => s.reachable)).toEqual([true, false]);
+    expect(report.master?.reachable).toBe(false);
+    // ioredis' disconnect() on a connection whose socket had already closed armed its 2-second
+    // disconnectTimeout, which held the process (the CLI exited ~2 s late).
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});

@@ -12,4 +12,9 @@ export {
   closedBeforeReplyHint,
   type PermanentConnectionProblem,
 } from './connection-errors.js';
-export { type DataNodeOptions, dataNodeOptions, sentinelOptions } from './connections.js';
+export {
+  closeNow,
+  type DataNodeOptions,
+  dataNodeOptions,
+  sentinelOptions,
+} from './connections.js';
