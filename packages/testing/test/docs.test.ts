@@ -57,14 +57,14 @@ function tables(markdown: string): { header: string[]; rows: string[][] }[] {
 const code = (cell: string) => /^`([^`]*)`$/.exec(cell)?.[1] ?? cell;
 
 /**
- * The options of `SentinelTopologyOptions` as src/topology.ts declares them, in order, each with
+ * The options of `SentinelTopologyOptions` as src/options.ts declares them, in order, each with
  * the `@default` of its JSDoc when that is a plain literal (`2`, `'mymaster'`); the others
  * (`$SENTINELKIT_BACKEND`, a majority of …) are prose and left out.
  */
 function declaredOptions(): { names: string[]; literalDefaults: Map<string, string> } {
-  const source = read('../src/topology.ts');
+  const source = read('../src/options.ts');
   const body = /export interface SentinelTopologyOptions \{([\s\S]*?)\n\}/.exec(source)?.[1];
-  expect(body, 'SentinelTopologyOptions in src/topology.ts').toBeDefined();
+  expect(body, 'SentinelTopologyOptions in src/options.ts').toBeDefined();
   const names: string[] = [];
   const literalDefaults = new Map<string, string>();
   for (const [, doc, name] of body!.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\?:/g)) {
@@ -75,7 +75,7 @@ function declaredOptions(): { names: string[]; literalDefaults: Map<string, stri
   return { names, literalDefaults };
 }
 
-it('OPTIONS follows the order of SentinelTopologyOptions in src/topology.ts', () => {
+it('OPTIONS follows the order of SentinelTopologyOptions in src/options.ts', () => {
   // The type checker keeps the set of keys right; this keeps the order (and the parse below).
   expect(declaredOptions().names).toEqual(OPTION_NAMES);
 });

@@ -1,0 +1,102 @@
+/**
+ * How the test process reaches a node: credentials and TLS per node kind, a
+ * long-lived connection to a sentinel, and one-shot commands on any node.
+ */
+
+import type { ConnectionOptions } from 'node:tls';
+import { Redis } from 'ioredis';
+import type { DataAuth } from './config.js';
+import type { TlsSettings } from './layout.js';
+import type { TopologyNode } from './node.js';
+import { nodeHostname } from './tls.js';
+
+export interface AccessSettings {
+  dataAuth: DataAuth;
+  sentinelPassword: string | undefined;
+  tls?: TlsSettings | undefined;
+}
+
+export class NodeAccess {
+  constructor(private readonly settings: AccessSettings) {}
+
+  /** `tls.connect` options for `node` (the topology's CA, client certificate, servername); `undefined` without TLS. */
+  tlsFor(node: TopologyNode): ConnectionOptions | undefined {
+    const tls = this.settings.tls;
+    if (!tls) return undefined;
+    return {
+      ...tls.certificates.client,
+      ...(tls.hostnameCertificates && { servername: nodeHostname(node.name) }),
+    };
+  }
+
+  /** The credentials `node` expects: the data nodes' user, or the sentinels' password. */
+  authFor(node: TopologyNode): DataAuth {
+    return node.kind === 'sentinel'
+      ? { password: this.settings.sentinelPassword }
+      : this.settings.dataAuth;
+  }
+
+  /** A lazily connecting, endlessly reconnecting connection to `sentinel` that fails commands fast while it is down. */
+  sentinelClient(sentinel: TopologyNode): Redis {
+    const tls = this.tlsFor(sentinel);
+    const client = new Redis({
+      host: sentinel.host,
+      port: sentinel.port,
+      ...this.redisAuth(sentinel),
+      ...(tls && { tls }),
+      lazyConnect: true,
+      // Fail fast while a sentinel is down instead of queueing: polls retry anyway.
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+      retryStrategy: () => 100,
+    });
+    // Connection errors are expected while a sentinel is killed; polls report them.
+    client.on('error', () => {});
+    return client;
+  }
+
+  /**
+   * Runs one command on `node` over a connection of its own, bounded by 2 s (a
+   * frozen node fails it with "Command timed out").
+   */
+  async command(
+    node: TopologyNode,
+    ...command: [string, ...(string | number | Buffer)[]]
+  ): Promise<unknown> {
+    const tls = this.tlsFor(node);
+    const redis = new Redis({
+      host: node.host,
+      port: node.port,
+      ...this.redisAuth(node),
+      ...(tls && { tls }),
+      lazyConnect: true,
+      // A bare connection (no HELLO, no CLIENT SETINFO, no ready check): the
+      // command itself meets the node.
+      protocol: 2,
+      disableClientInfo: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+      commandTimeout: 2000,
+    });
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      return await redis.call(...command);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  private redisAuth(node: TopologyNode): { username?: string; password?: string } {
+    const { username, password } = this.authFor(node);
+    return {
+      ...(username !== undefined && { username }),
+      ...(password !== undefined && { password }),
+    };
+  }
+}
