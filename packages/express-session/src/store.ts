@@ -1,7 +1,15 @@
+/**
+ * The connect-redis-compatible store: a facade over options.ts (options), read-your-writes.ts
+ * (where a session is read from, and when a replica's copy may be served), writer.ts (writes
+ * answered only once readers cannot miss them), touches.ts and batch.ts (per-tick batching),
+ * codec.ts (stored text), keyspace.ts (SCAN on the master).
+ */
 import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
 import { type SessionData, Store } from 'express-session';
-import { TickBatch } from './batch.js';
+import { finish, type StoreCallback } from './callbacks.js';
+import { parseSession, serializeSession } from './codec.js';
 import { describeSessionId, SessionStoreError } from './errors.js';
+import { scanKeys } from './keyspace.js';
 import {
   type ResolvedSentinelStoreOptions,
   resolveStoreOptions,
@@ -9,21 +17,15 @@ import {
   type SessionSerializer,
   sessionTtlSeconds,
 } from './options.js';
+import { SessionReader } from './read-your-writes.js';
+import { TouchBatcher } from './touches.js';
 import { type Connection, ReplicatedWriter } from './writer.js';
 
-/** Node-style callback of the store methods. */
-export type StoreCallback<T> = (error: unknown, value?: T) => void;
+export type { StoreCallback } from './callbacks.js';
+export { escapeGlob } from './keyspace.js';
 
 /** A stored session as `all()` returns it: the session with its `id`. */
 export type StoredSession = SessionData & { id: string };
-
-/** What a replica holds of a session, and whether it may serve it (the heartbeat). */
-interface ReplicaCopy {
-  node: Connection;
-  data: string | null;
-  heartbeat: string | null;
-  ttl?: number | undefined;
-}
 
 /** Counters since the store was created, for dashboards and tests. */
 export interface SessionStoreStats {
@@ -74,22 +76,12 @@ export class SentinelStore extends Store {
   readonly options: Readonly<ResolvedSentinelStoreOptions>;
   readonly #client: SentinelClient;
   readonly #writer: ReplicatedWriter;
+  readonly #reader: SessionReader;
+  readonly #touches: TouchBatcher;
   readonly #expiries = new Map<string, number>();
-  // The gets of one tick, as one MGET: on a replica (with the heartbeat), and on the master.
-  readonly #replicaReads: TickBatch<ReplicaCopy>;
-  readonly #masterReads: TickBatch<string | null>;
-  // The touches of one tick, as one command (see #expire).
-  readonly #touches: TickBatch<unknown, [key: string, seconds: number]>;
-  #scriptsRefused = false;
   readonly #onTopology: (event: TopologyEvent) => void;
   #connected = true;
-  #beatAt = Number.NEGATIVE_INFINITY;
-  #stats = {
-    replicaReads: 0,
-    masterReads: 0,
-    rereads: { miss: 0, stale: 0 },
-    skippedTouches: 0,
-  };
+  #skippedTouches = 0;
 
   /** Validates the options (throwing `INVALID_OPTION`); does no I/O. */
   constructor(options: SentinelStoreOptions) {
@@ -97,24 +89,8 @@ export class SentinelStore extends Store {
     this.options = Object.freeze(resolveStoreOptions(options));
     this.#client = this.options.client;
     this.#writer = new ReplicatedWriter(this.#client, this.options);
-    const heartbeat = this.options.heartbeatKey;
-    this.#replicaReads = new TickBatch((keys) =>
-      this.#client.read(async (node) => {
-        const values = await node.mget(...keys, heartbeat);
-        const beat = values[keys.length] ?? null;
-        return keys.map((_, i) => ({ node, data: values[i] ?? null, heartbeat: beat }));
-      }),
-    );
-    this.#touches = new TickBatch((touches) => this.#expire(touches));
-    this.#masterReads = new TickBatch((keys) =>
-      this.#client.read(
-        (master) =>
-          keys.length === 1
-            ? master.get(keys[0] as string).then((value) => [value])
-            : master.mget(...keys),
-        { readFrom: 'master' },
-      ),
-    );
+    this.#reader = new SessionReader(this.#client, this.options);
+    this.#touches = new TouchBatcher(this.#client);
     this.#onTopology = (event) => {
       if (event.type === 'MASTER_CHANGE' && !this.#connected) {
         this.#connected = true;
@@ -231,14 +207,15 @@ export class SentinelStore extends Store {
   /** Counters since the store was created. */
   stats(): SessionStoreStats {
     const w = this.#writer.counters;
+    const r = this.#reader.counters;
     return {
-      replicaReads: this.#stats.replicaReads,
-      masterReads: this.#stats.masterReads,
-      rereads: { ...this.#stats.rereads },
+      replicaReads: r.replicaReads,
+      masterReads: r.masterReads,
+      rereads: { ...r.rereads },
       acknowledgedWaits: w.acknowledged,
       shortfallWaits: w.shortfalls,
       stalledWrites: w.stalled,
-      skippedTouches: this.#stats.skippedTouches,
+      skippedTouches: this.#skippedTouches,
     };
   }
 
@@ -263,85 +240,13 @@ export class SentinelStore extends Store {
   async #get(sid: string): Promise<SessionData | null> {
     const key = this.#key(sid);
     const withTtl = this.options.touchAfter > 0;
-    let text: string | null;
-    let pttl: number | undefined;
-    if (this.options.readFrom === 'master') {
-      [text, pttl] = await this.#readMaster(key, withTtl);
-    } else {
-      this.#beat();
-      const copy = withTtl
-        ? await this.#readReplicaWithTtl(key)
-        : await this.#replicaReads.get(key);
-      const verdict = this.#trust(copy);
-      if (verdict === true) {
-        text = copy.data;
-        pttl = copy.ttl;
-      } else {
-        this.#stats.rereads[verdict]++;
-        [text, pttl] = await this.#readMaster(key, withTtl);
-      }
-    }
+    const [text, pttl] =
+      this.options.readFrom === 'master'
+        ? await this.#reader.readFromMaster(key, withTtl)
+        : await this.#reader.readFromReplica(key, withTtl);
     if (withTtl) this.#rememberExpiry(sid, pttl);
     if (text === null) return null;
     return this.#parse(sid, text);
-  }
-
-  /**
-   * Whether a node's answer may be served. A replica's only if it has the session (a miss may
-   * be a session written since) and a live heartbeat: every write it has not applied was
-   * answered only once such a replica's heartbeat had expired (see ReplicatedWriter). The
-   * master's always: a read falls back to it when no replica is in rotation.
-   */
-  #trust(copy: ReplicaCopy): true | 'miss' | 'stale' {
-    if (copy.data !== null && copy.heartbeat !== null) {
-      this.#stats.replicaReads++;
-      return true;
-    }
-    const master = this.#client.topology().master?.address;
-    const node = copy.node.options;
-    if (master && node.host === master.host && node.port === master.port) {
-      this.#stats.masterReads++;
-      return true;
-    }
-    return copy.data === null ? 'miss' : 'stale';
-  }
-
-  /**
-   * Renews the heartbeat on the master (a quarter of `maxReplicaLag` at most since the last),
-   * without waiting for it: replicas serve sessions only while they hold one.
-   */
-  #beat(): void {
-    const now = Date.now();
-    if (now - this.#beatAt < this.options.maxReplicaLag / 4) return;
-    this.#beatAt = now;
-    this.#client
-      .write(
-        (master) => master.set(this.options.heartbeatKey, '1', 'PX', this.options.maxReplicaLag),
-        { idempotent: true, waitReplicas: 0 },
-      )
-      .catch(() => {
-        // Reads go to the master until a later beat gets through.
-        this.#beatAt = Number.NEGATIVE_INFINITY;
-      });
-  }
-
-  /** A session and the heartbeat from one replica, with the session's PTTL (for touchAfter). */
-  #readReplicaWithTtl(key: string): Promise<ReplicaCopy> {
-    return this.#client.read(async (node) => {
-      const [values, ttl] = await Promise.all([
-        node.mget(key, this.options.heartbeatKey),
-        node.pttl(key),
-      ]);
-      return { node, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
-    });
-  }
-
-  async #readMaster(key: string, withTtl: boolean): Promise<[string | null, number | undefined]> {
-    this.#stats.masterReads++;
-    if (!withTtl) return [await this.#masterReads.get(key), undefined];
-    return this.#client.read((master) => Promise.all([master.get(key), master.pttl(key)]), {
-      readFrom: 'master',
-    });
   }
 
   #rememberExpiry(sid: string, pttl: number | undefined): void {
@@ -354,17 +259,8 @@ export class SentinelStore extends Store {
     this.#expiries.set(sid, pttl === -1 ? Number.POSITIVE_INFINITY : Date.now() + pttl);
   }
 
-  async #parse(sid: string, text: string): Promise<SessionData> {
-    try {
-      return await this.options.serializer.parse(text);
-    } catch (error) {
-      // Only the error's name: a serializer's message (and so the error itself, which apps log as
-      // a `cause`) may quote the stored session, e.g. JSON.parse's `"…" is not valid JSON`.
-      throw new SessionStoreError(
-        'PARSE_FAILED',
-        `the stored session ${describeSessionId(sid)} under prefix ${JSON.stringify(this.options.prefix)} could not be parsed by serializer.parse (it threw ${errorName(error)}; its message is left out as it may quote the stored value)`,
-      );
-    }
+  #parse(sid: string, text: string): Promise<SessionData> {
+    return parseSession(this.options.serializer, this.options.prefix, sid, text);
   }
 
   async #set(sid: string, session: SessionData): Promise<void> {
@@ -372,29 +268,8 @@ export class SentinelStore extends Store {
     this.#expiries.delete(sid);
     const ttl = sessionTtlSeconds(session, this.options.ttl);
     if (!(ttl > 0)) return this.#destroy(sid);
-    let text: unknown;
-    try {
-      text = this.options.serializer.stringify(session);
-    } catch (error) {
-      throw new SessionStoreError(
-        'SERIALIZE_FAILED',
-        `session ${describeSessionId(sid)} could not be serialized (${(error as Error)?.message ?? error}); nothing was written`,
-        { cause: error },
-      );
-    }
-    if (typeof text !== 'string') {
-      throw new SessionStoreError(
-        'SERIALIZE_FAILED',
-        `serializer.stringify returned ${typeof text} for session ${describeSessionId(sid)}, not a string; nothing was written`,
-      );
-    }
-    const bytes = Buffer.byteLength(text);
-    if (bytes > this.options.maxSessionBytes) {
-      throw new SessionStoreError(
-        'SESSION_TOO_LARGE',
-        `session ${describeSessionId(sid)} is ${bytes} bytes serialized, over maxSessionBytes (${this.options.maxSessionBytes}); nothing was written`,
-      );
-    }
+    const { serializer, maxSessionBytes } = this.options;
+    const text = serializeSession(serializer, maxSessionBytes, sid, session);
     await this.#replicated((master) =>
       this.options.disableTTL ? master.set(key, text) : master.set(key, text, 'EX', ttl),
     );
@@ -411,40 +286,11 @@ export class SentinelStore extends Store {
       known !== undefined &&
       Date.now() + ttl * 1000 - known < this.options.touchAfter * 1000
     ) {
-      this.#stats.skippedTouches++;
+      this.#skippedTouches++;
       return;
     }
-    // A touch changes only the expiry: a replica that has not applied it yet serves the same
-    // session, so it needs no WAIT.
-    if (this.options.readFrom === 'replica') this.#beat();
-    await this.#touches.get([key, ttl]);
-  }
-
-  /**
-   * `EXPIRE`s for the touches of one tick: one script call for several (one command for Redis to
-   * run and one reply to parse; ~1.3× the touches per second of one `EXPIRE` each with 50 in
-   * flight), a plain `EXPIRE` for a lone touch, and plain `EXPIRE`s from the first time the
-   * server refuses scripts (an ACL user without `@scripting`, `EVAL` renamed away).
-   */
-  #expire(touches: [key: string, seconds: number][]): Promise<unknown[]> {
-    return this.#client.write(
-      (master) => {
-        if (touches.length === 1 || this.#scriptsRefused) {
-          return Promise.all(touches.map(([key, seconds]) => master.expire(key, seconds)));
-        }
-        const keys = touches.map(([key]) => key);
-        const seconds = touches.map(([, s]) => s);
-        return master.eval(EXPIRE_ALL, keys.length, ...keys, ...seconds).then(
-          () => touches,
-          (error: unknown) => {
-            if (!isScriptRefusal(error)) throw error;
-            this.#scriptsRefused = true;
-            return Promise.all(touches.map(([key, s]) => master.expire(key, s)));
-          },
-        );
-      },
-      { idempotent: true },
-    );
+    if (this.options.readFrom === 'replica') this.#reader.beat();
+    await this.#touches.touch(key, ttl);
   }
 
   async #destroy(sid: string): Promise<void> {
@@ -459,32 +305,12 @@ export class SentinelStore extends Store {
       await this.#client.write(write, { idempotent: true });
       return;
     }
-    this.#beat();
+    this.#reader.beat();
     await this.#writer.write(write);
   }
 
-  /** Keys under `prefix`, by SCAN on the master (a cursor means something on one node only). */
   #keys(): Promise<string[]> {
-    const match = `${escapeGlob(this.options.prefix)}*`;
-    return this.#client.write(
-      async (master) => {
-        const keys = new Set<string>();
-        let cursor = '0';
-        do {
-          const [next, batch] = await master.scan(
-            cursor,
-            'MATCH',
-            match,
-            'COUNT',
-            this.options.scanCount,
-          );
-          cursor = next;
-          for (const k of batch) keys.add(k);
-        } while (cursor !== '0');
-        return [...keys];
-      },
-      { idempotent: true },
-    );
+    return scanKeys(this.#client, this.options.prefix, this.options.scanCount);
   }
 
   async #all(): Promise<StoredSession[]> {
@@ -515,46 +341,4 @@ export class SentinelStore extends Store {
     }
     await Promise.all(chunks.map((chunk) => this.#replicated((master) => master.del(...chunk))));
   }
-}
-
-/** `EXPIRE` of every key (`KEYS[i]`, `ARGV[i]` seconds): the touches of one tick. */
-const EXPIRE_ALL = "for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[i]) end return #KEYS";
-
-/**
- * The server will not run scripts for us: an ACL user refused `EVAL` ("NOPERM … run the 'eval'
- * command"), or `EVAL` renamed away. Plain commands may still work. A refused key is not this.
- */
-function isScriptRefusal(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : '';
-  return /^ERR unknown command/.test(message) || /^NOPERM.*'eval'/i.test(message);
-}
-
-/** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/**
- * Settles `work` for a callback the way connect-redis 9 does: `(null, value)`,
- * `(null, null)` for a call with no value, `(error, null)`.
- */
-function finish<T>(work: Promise<T>, callback: StoreCallback<T> | undefined): Promise<T> {
-  if (!callback) return work;
-  const done = callback as (error: unknown, value: T | null) => void;
-  return work.then(
-    (value) => {
-      done(null, value ?? null);
-      return value;
-    },
-    (error: unknown) => {
-      done(error, null);
-      return undefined as T;
-    },
-  );
-}
-
-/** The name of what a user's function threw (`SyntaxError`, …), without its message. */
-function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name;
-  return error === null ? 'null' : typeof error;
 }
