@@ -5,7 +5,7 @@
 
 import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
-import type { DataAuth } from './config.js';
+import { type DataAuth, SENTINEL_ADMIN_USER } from './config.js';
 import type { TlsSettings } from './layout.js';
 import type { TopologyNode } from './node.js';
 import { nodeHostname } from './tls.js';
@@ -13,6 +13,8 @@ import { nodeHostname } from './tls.js';
 export interface AccessSettings {
   dataAuth: DataAuth;
   sentinelPassword: string | undefined;
+  /** Set when the sentinels have ACL users: the topology then logs in as their admin user. */
+  sentinelUser?: { name: string } | undefined;
   tls?: TlsSettings | undefined;
 }
 
@@ -29,11 +31,17 @@ export class NodeAccess {
     };
   }
 
-  /** The credentials `node` expects: the data nodes' user, or the sentinels' password. */
+  /**
+   * The credentials the topology's own connections use on `node`: the data nodes' user, or on
+   * the sentinels their password (as their admin user when they have ACL users, so the
+   * topology keeps every permission whatever the clients' user lacks).
+   */
   authFor(node: TopologyNode): DataAuth {
-    return node.kind === 'sentinel'
-      ? { password: this.settings.sentinelPassword }
-      : this.settings.dataAuth;
+    if (node.kind !== 'sentinel') return this.settings.dataAuth;
+    return {
+      ...(this.settings.sentinelUser && { username: SENTINEL_ADMIN_USER }),
+      password: this.settings.sentinelPassword,
+    };
   }
 
   /** A lazily connecting, endlessly reconnecting connection to `sentinel` that fails commands fast while it is down. */

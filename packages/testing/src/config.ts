@@ -47,7 +47,16 @@ export interface SentinelConfigInput {
   dataAuth: DataAuth;
   /** Password that clients (and the other sentinels) need to talk to this sentinel. */
   sentinelPassword?: string | undefined;
+  /**
+   * The sentinels' own ACL user (needs `sentinelPassword`): the default user is switched off,
+   * clients log in as this user with its `rules`, and the sentinels (and the topology's own
+   * connections) as {@link SENTINEL_ADMIN_USER}, which may do everything.
+   */
+  sentinelUser?: { name: string; rules: readonly string[] } | undefined;
 }
+
+/** The sentinels' user for each other and for the topology's own connections, when `sentinelUser` is set. */
+export const SENTINEL_ADMIN_USER = 'topology-admin';
 
 /** Renders a Redis config value; quotes anything that is not a plain word. */
 function value(text: string): string {
@@ -132,7 +141,14 @@ export function sentinelConfig(input: SentinelConfigInput): string {
   if (input.dataAuth.password !== undefined) {
     directives.push(['sentinel', 'auth-pass', name, input.dataAuth.password]);
   }
-  if (input.sentinelPassword !== undefined) {
+  if (input.sentinelPassword !== undefined && input.sentinelUser) {
+    const password = `>${input.sentinelPassword}`;
+    directives.push(['user', 'default', 'off']);
+    directives.push(['user', SENTINEL_ADMIN_USER, 'on', password, '+@all', '&*']);
+    directives.push(['user', input.sentinelUser.name, 'on', password, ...input.sentinelUser.rules]);
+    directives.push(['sentinel', 'sentinel-user', SENTINEL_ADMIN_USER]);
+    directives.push(['sentinel', 'sentinel-pass', input.sentinelPassword]);
+  } else if (input.sentinelPassword !== undefined) {
     directives.push(['requirepass', input.sentinelPassword]);
     directives.push(['sentinel', 'sentinel-pass', input.sentinelPassword]);
   }

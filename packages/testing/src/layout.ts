@@ -107,6 +107,7 @@ export async function layOutTopology(
         failoverTimeoutMs: settings.failoverTimeoutMs,
         dataAuth: settings.dataAuth,
         sentinelPassword: settings.sentinelPassword,
+        sentinelUser: settings.sentinelUser,
       }),
     ),
   );

@@ -6,7 +6,7 @@
 import type { NodeBackend } from './backends/backend.js';
 import type { ContainerNetwork } from './backends/container.js';
 import type { BackendName } from './backends/select.js';
-import type { DataAuth } from './config.js';
+import { type DataAuth, SENTINEL_ADMIN_USER } from './config.js';
 import { TopologyError } from './errors.js';
 import type { TopologyTlsOptions } from './tls.js';
 
@@ -30,6 +30,19 @@ export interface SentinelTopologyOptions {
   username?: string;
   /** Password clients need to talk to the sentinels (separate from the data nodes'). */
   sentinelPassword?: string;
+  /**
+   * ACL user clients log in to the sentinels as (Redis 6.2+ sentinels), with `sentinelPassword`;
+   * the sentinels' default user is then switched off. The sentinels talk to each other, and the
+   * topology's own connections to them, as a separate admin user, so `sentinelUserRules` may
+   * take permissions away without breaking Sentinel or the topology. Requires `sentinelPassword`.
+   */
+  sentinelUsername?: string;
+  /**
+   * ACL rules of `sentinelUsername`, e.g. `['+@all', '&*', '-sentinel|replicas']` for a user
+   * that may not list replicas, or `['+@all', '-subscribe']` for one that may not subscribe.
+   * @default ['+@all', '&*']
+   */
+  sentinelUserRules?: string[];
   /** How long to wait for the topology to become healthy. @default 20000 */
   readyTimeoutMs?: number;
   /**
@@ -75,6 +88,7 @@ export interface TopologySettings {
   readyTimeoutMs: number;
   dataAuth: DataAuth;
   sentinelPassword: string | undefined;
+  sentinelUser: { name: string; rules: readonly string[] } | undefined;
   tls: Required<TopologyTlsOptions> | undefined;
 }
 
@@ -112,6 +126,7 @@ export function resolveTopologyOptions(options: SentinelTopologyOptions): Topolo
       'Invalid option "username": an ACL user needs a "password" too',
     );
   }
+  const sentinelUser = resolveSentinelUser(options);
   const downAfterMs = positiveInteger('downAfterMs', options.downAfterMs ?? 1000, 1);
   const failoverTimeoutMs = positiveInteger(
     'failoverTimeoutMs',
@@ -130,7 +145,45 @@ export function resolveTopologyOptions(options: SentinelTopologyOptions): Topolo
     tls: topologyTlsOptions(options.tls),
     dataAuth: { username: options.username, password: options.password },
     sentinelPassword: options.sentinelPassword,
+    sentinelUser,
   };
+}
+
+const DEFAULT_SENTINEL_USER_RULES = ['+@all', '&*'];
+
+function resolveSentinelUser(options: SentinelTopologyOptions): TopologySettings['sentinelUser'] {
+  const { sentinelUsername: name, sentinelUserRules: rules } = options;
+  if (name === undefined) {
+    if (rules !== undefined) {
+      throw new TopologyError(
+        'INVALID_OPTION',
+        'Invalid option "sentinelUserRules": it applies to "sentinelUsername", which is not set',
+      );
+    }
+    return undefined;
+  }
+  if (options.sentinelPassword === undefined) {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      'Invalid option "sentinelUsername": a sentinel ACL user needs a "sentinelPassword" too',
+    );
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === SENTINEL_ADMIN_USER || name === 'default') {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      `Invalid option "sentinelUsername": expected letters, digits, '.', '_' or '-', other than 'default' and '${SENTINEL_ADMIN_USER}', got ${JSON.stringify(name)}`,
+    );
+  }
+  if (
+    rules !== undefined &&
+    (!Array.isArray(rules) || !rules.every((r) => typeof r === 'string' && /^\S+$/.test(r)))
+  ) {
+    throw new TopologyError(
+      'INVALID_OPTION',
+      "Invalid option \"sentinelUserRules\": expected an array of ACL rules without spaces, e.g. ['+@all', '-subscribe']",
+    );
+  }
+  return { name, rules: [...(rules ?? DEFAULT_SENTINEL_USER_RULES)] };
 }
 
 function topologyTlsOptions(

@@ -36,6 +36,8 @@ export interface TopologyConnectionOptions {
   username?: string;
   password?: string;
   sentinelPassword?: string;
+  /** The sentinels' ACL user, when the topology has one (`sentinelUsername`). */
+  sentinelUsername?: string;
   /**
    * Only when nodes are behind NAT (container bridge networks): announced
    * `host:port` → the address this process reaches it on. Pass it as the core's
@@ -53,6 +55,7 @@ interface TopologyHandleSettings {
   readyTimeoutMs: number;
   dataAuth: DataAuth;
   sentinelPassword: string | undefined;
+  sentinelUser?: { name: string } | undefined;
   tls?: TlsSettings | undefined;
 }
 
@@ -141,6 +144,7 @@ export class SentinelTopology {
       ...(this.settings.sentinelPassword !== undefined && {
         sentinelPassword: this.settings.sentinelPassword,
       }),
+      ...(this.settings.sentinelUser && { sentinelUsername: this.settings.sentinelUser.name }),
       ...(this.natMap && { natMap: this.natMap }),
       ...(this.tls && { tls: { ...this.tls }, sentinelTls: { ...this.tls } }),
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataNodeConfig, sentinelConfig } from '../src/config.js';
+import { dataNodeConfig, SENTINEL_ADMIN_USER, sentinelConfig } from '../src/config.js';
 
 describe('dataNodeConfig', () => {
   it('writes a persistence-free replica config with diskless sync', () => {
@@ -57,6 +57,28 @@ describe('TLS-only nodes', () => {
 });
 
 describe('sentinelConfig', () => {
+  it('with a sentinel ACL user: default user off, the user with its rules, an admin user for peers', () => {
+    const text = sentinelConfig({
+      host: '127.0.0.1',
+      port: 26379,
+      masterName: 'cache',
+      master: { host: '127.0.0.1', port: 7000 },
+      quorum: 2,
+      downAfterMs: 1000,
+      failoverTimeoutMs: 3000,
+      dataAuth: {},
+      sentinelPassword: 'spw',
+      sentinelUser: { name: 'app', rules: ['+@all', '&*', '-sentinel|replicas'] },
+    });
+    const lines = text.trim().split('\n');
+    expect(lines).toContain('user default off');
+    expect(lines).toContain(`user ${SENTINEL_ADMIN_USER} on >spw +@all &*`);
+    expect(lines).toContain('user app on >spw +@all &* "-sentinel|replicas"');
+    expect(lines).toContain(`sentinel sentinel-user ${SENTINEL_ADMIN_USER}`);
+    expect(lines).toContain('sentinel sentinel-pass spw');
+    expect(lines.some((l) => l.startsWith('requirepass'))).toBe(false);
+  });
+
   it('monitors the master with the given timings and credentials', () => {
     const text = sentinelConfig({
       host: '127.0.0.1',

@@ -21,6 +21,8 @@ const OPTIONS = {
   password: true,
   username: true,
   sentinelPassword: true,
+  sentinelUsername: true,
+  sentinelUserRules: true,
   readyTimeoutMs: true,
   backend: true,
   redisServer: true,

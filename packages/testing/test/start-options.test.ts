@@ -38,6 +38,13 @@ describe('startSentinelTopology option validation (before anything starts)', () 
     [{ sentinels: 3, quorum: 4 }, /"quorum"/],
     [{ masterName: 'my master' }, /"masterName"/],
     [{ username: 'app' }, /"username".*password/],
+    [{ sentinelUsername: 'app' }, /"sentinelUsername".*sentinelPassword/],
+    [{ sentinelUsername: 'topology-admin', sentinelPassword: 'x' }, /"sentinelUsername"/],
+    [{ sentinelUserRules: ['+@all'] }, /"sentinelUserRules".*sentinelUsername/],
+    [
+      { sentinelUsername: 'app', sentinelPassword: 'x', sentinelUserRules: ['on >pw'] },
+      /"sentinelUserRules"/,
+    ],
     [{ downAfterMs: 0 }, /"downAfterMs"/],
     [{ failoverTimeoutMs: 1.5 }, /"failoverTimeoutMs"/],
   ])('rejects %o', async (options, message) => {
