@@ -24,11 +24,21 @@ export async function discover(
   // The last attempt that got an answer ("role replica"), for the error if the deadline then
   // cuts an attempt short: that answer says more than "did not answer within N ms".
   let lastAnswered: unknown;
+  const outOfTime = () => options.clock() + RETRY_PAUSE_MS >= deadline;
+  const unavailable = (reason: unknown) =>
+    new SentinelKitError(
+      'MASTER_UNAVAILABLE',
+      `no verified master for "${options.masterName}" within connectTimeout (${options.connectTimeout} ms): ${messageOf(reason, secrets)}`,
+      { cause: reason },
+    );
   for (;;) {
     if (closed()) throw closedError();
     const first = await sentinels.link.ask(deadline).catch((error: unknown) => {
       // A close() during the query makes it fail: say so, not "no sentinel".
-      throw closed() ? closedError() : error;
+      if (closed()) throw closedError();
+      // A query the deadline cut short after an attempt got an answer: that answer is the cause.
+      if (lastAnswered !== undefined && outOfTime()) throw unavailable(lastAnswered);
+      throw error;
     });
     try {
       const { node, answer } = await verifyNamed(context, sentinels, first, deadline, closed);
@@ -52,14 +62,7 @@ export async function discover(
       if (closed()) throw closedError();
       const unanswered = error instanceof SentinelKitError && error.code === 'TIMEOUT';
       if (!unanswered) lastAnswered = error;
-      if (options.clock() + RETRY_PAUSE_MS >= deadline) {
-        const reason = unanswered ? (lastAnswered ?? error) : error;
-        throw new SentinelKitError(
-          'MASTER_UNAVAILABLE',
-          `no verified master for "${options.masterName}" within connectTimeout (${options.connectTimeout} ms): ${messageOf(reason, secrets)}`,
-          { cause: reason },
-        );
-      }
+      if (outOfTime()) throw unavailable(unanswered ? (lastAnswered ?? error) : error);
       await delay(RETRY_PAUSE_MS);
     }
   }

@@ -246,6 +246,25 @@ describe('discovery: verifying the master with ROLE (spec point 3)', () => {
     expect(c.topology().master).toBeUndefined();
   });
 
+  it('MASTER_UNAVAILABLE names the last answer (role replica), not a later Sentinel query the deadline cut short', async () => {
+    const elsewhere = { host: '127.0.0.1', port: 1 };
+    const notMaster = await fakeDataNode(replicaRole(elsewhere));
+    // Names the node once, then leaves every later query unanswered: the second attempt's query
+    // is still waiting when connectTimeout ends (sentinelTimeout is longer), as a query can on a
+    // loaded machine after the pause between attempts.
+    let queries = 0;
+    const sentinel = await fakeSentinel({
+      master: () => (queries++ === 0 ? [notMaster.host, String(notMaster.port)] : 'hang'),
+    });
+    const c = client([sentinel], { connectTimeout: 800, sentinelTimeout: 2000 });
+
+    const error = await rejectionOf(c.connect());
+
+    expect(queries).toBeGreaterThan(1);
+    expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/role replica/);
+  });
+
   it('MASTER_UNAVAILABLE names the last answer (role replica), not a later ROLE that did not answer', async () => {
     const elsewhere = { host: '127.0.0.1', port: 1 };
     let release: () => void = () => {};
