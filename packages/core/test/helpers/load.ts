@@ -21,6 +21,11 @@ export interface LoadResult {
 export interface Load {
   /** Stops issuing operations and resolves once every one issued has settled. */
   stop(): Promise<LoadResult>;
+  /**
+   * Resolves at the first acknowledged write (plain or durable, acknowledged before or after the
+   * call) that `match` accepts; rejects after `timeoutMs`, saying so.
+   */
+  untilAck(match: (ack: Ack) => boolean, timeoutMs?: number): Promise<Ack>;
 }
 
 /**
@@ -50,6 +55,11 @@ export async function startLoad(
     reads: 0,
     wrongReads: 0,
   };
+  const ackWaiters = new Set<(ack: Ack) => void>();
+  const acknowledged = (list: Ack[], ack: Ack) => {
+    list.push(ack);
+    for (const waiter of ackWaiters) waiter(ack);
+  };
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     pending.add(p);
@@ -72,7 +82,12 @@ export async function startLoad(
         )
         .then(
           (port) =>
-            (durable ? result.durableAcks : result.acks).push({ key, value, port, at: Date.now() }),
+            acknowledged(durable ? result.durableAcks : result.acks, {
+              key,
+              value,
+              port,
+              at: Date.now(),
+            }),
           (error: unknown) => result.writeErrors.push(error),
         ),
     );
@@ -98,6 +113,23 @@ export async function startLoad(
   const readers = Array.from({ length: options.readers ?? 2 }, reader);
 
   return {
+    untilAck(match, timeoutMs = 10_000) {
+      const seen = [...result.acks, ...result.durableAcks].find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = (ack: Ack) => {
+          if (!match(ack)) return;
+          clearTimeout(timer);
+          ackWaiters.delete(waiter);
+          resolve(ack);
+        };
+        const timer = setTimeout(() => {
+          ackWaiters.delete(waiter);
+          reject(new Error(`no matching write acknowledged within ${timeoutMs} ms`));
+        }, timeoutMs);
+        ackWaiters.add(waiter);
+      });
+    },
     async stop() {
       running = false;
       clearInterval(writer);
