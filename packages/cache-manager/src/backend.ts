@@ -3,8 +3,10 @@
 // into the public declarations.
 import {
   createSentinelClient,
+  isRoutedClient,
   type ReadOptions,
-  type SentinelClient,
+  type RedisConnection,
+  type RoutedClient,
   type SentinelClientOptions,
   SentinelConfigError,
   type WriteOptions,
@@ -14,9 +16,9 @@ import type { ResolvedStoreOptions } from './options.js';
 /**
  * Where a store gets its core client: a location string (`mymaster/host:port,…` or
  * `redis+sentinel://…`), a core options object (the store then creates, connects and closes the
- * client), or a `SentinelClient` you created (shared: the store never closes it).
+ * client), or a client you created, a `SentinelClient` or any `RoutedClient` (shared: the store never closes it).
  */
-export type ClientSource = string | SentinelClientOptions | SentinelClient;
+export type ClientSource = string | SentinelClientOptions | RoutedClient;
 
 /** Events of the stores. */
 export interface StoreEvents {
@@ -30,24 +32,11 @@ export interface StoreEvents {
    * opened `client`, a new one from the same location, now `store.client` (listeners put on the
    * old one are not carried over). The next `disconnect()` closes it.
    */
-  reopen: [client: SentinelClient];
+  reopen: [client: RoutedClient];
 }
 
 /** The ioredis connection `read`/`write` hand to their callback. */
-type Connection = Parameters<Parameters<SentinelClient['write']>[0]>[0];
-
-/** True for a `SentinelClient`, also one from another copy of the core (ESM and CJS both loaded). */
-export function isSentinelClient(value: unknown): value is SentinelClient {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.read === 'function' &&
-    typeof v.write === 'function' &&
-    typeof v.connect === 'function' &&
-    typeof v.close === 'function' &&
-    typeof v.topology === 'function'
-  );
-}
+type Connection = RedisConnection;
 
 /** `text` with the glob characters of `SCAN MATCH` escaped, so it matches only itself. */
 export function escapeGlob(text: string): string {
@@ -62,13 +51,13 @@ interface ScanStep {
 }
 
 export class Backend {
-  #client: SentinelClient;
+  #client: RoutedClient;
   readonly ownsClient: boolean;
   /** What the client was made from, to make a new one after close() (see {@link #open}). */
   readonly #source: ClientSource;
   readonly #settings: ResolvedStoreOptions;
   readonly #report: (error: Error) => void;
-  readonly #reopened: (client: SentinelClient) => void;
+  readonly #reopened: (client: RoutedClient) => void;
   readonly #readOptions: ReadOptions | undefined;
   readonly #writeOptions: WriteOptions;
   /** {@link #writeOptions} without the timeout. */
@@ -85,10 +74,10 @@ export class Backend {
     source: ClientSource,
     settings: ResolvedStoreOptions,
     report: (error: Error) => void,
-    reopened: (client: SentinelClient) => void = () => {},
+    reopened: (client: RoutedClient) => void = () => {},
   ) {
     this.#source = source;
-    if (isSentinelClient(source)) {
+    if (isRoutedClient(source)) {
       this.#client = source;
       this.ownsClient = false;
     } else {
@@ -127,7 +116,7 @@ export class Backend {
   }
 
   /** The core client in use (a new one after the store closed its own and was used again). */
-  get client(): SentinelClient {
+  get client(): RoutedClient {
     return this.#client;
   }
 
@@ -137,7 +126,7 @@ export class Backend {
    * by a new one from the same location: a closed store must not answer every call with a silent
    * miss. A client given to the store is never replaced: its owner closed it.
    */
-  #open(): SentinelClient {
+  #open(): RoutedClient {
     if (this.ownsClient && this.#client.status === 'closed') {
       this.#client = createSentinelClient(
         this.#source as string | SentinelClientOptions,
@@ -185,7 +174,7 @@ export class Backend {
    * within its own `timeout` (connecting counts against the store's budget; past it the call
    * leaves the wait, unsent) or, without one, until the connection fails, whose error it gets.
    */
-  #started(): SentinelClient {
+  #started(): RoutedClient {
     const client = this.#open();
     // The error reaches every call waiting for the master; nothing else to do with it here.
     if (client.status === 'idle') client.connect().catch(() => {});

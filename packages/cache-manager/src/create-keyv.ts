@@ -1,5 +1,6 @@
+import { isRoutedClient } from '@sentinelkit/core';
 import { Keyv } from 'keyv';
-import { type ClientSource, isSentinelClient } from './backend.js';
+import type { ClientSource } from './backend.js';
 import { SentinelKeyvStore } from './keyv-store.js';
 import { type CreateKeyvOptions, resolveCreateKeyvOptions } from './options.js';
 
@@ -12,7 +13,7 @@ import { type CreateKeyvOptions, resolveCreateKeyvOptions } from './options.js';
  * `throwOnErrors` applies to the store and to Keyv alike, so failed reads reject too.
  *
  * @param source - A location string (`mymaster/host:port,…/db` or `redis+sentinel://…`), core
- *   options, or a `SentinelClient` to share (never closed by `keyv.disconnect()`).
+ *   options, or a client to share (a `SentinelClient`, or any `RoutedClient`) (never closed by `keyv.disconnect()`).
  * @param options - Store options plus Keyv's `namespace` (default `'keyv'`) and `ttl` (ms).
  *   Invalid ones throw `SentinelConfigError` (`INVALID_OPTION`) naming the option.
  */
@@ -24,7 +25,7 @@ export function createKeyv<Value = unknown>(
     store: settings,
     namespace,
     ttl,
-  } = resolveCreateKeyvOptions(options, isSentinelClient(source));
+  } = resolveCreateKeyvOptions(options, isRoutedClient(source));
   const store = new SentinelKeyvStore(source, {
     throwOnErrors: settings.throwOnErrors,
     clearWithoutNamespace: settings.clearWithoutNamespace,

@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { SentinelClient } from '@sentinelkit/core';
+import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
   type ClientSource,
   escapeGlob,
   expiry,
-  isSentinelClient,
   noNamespaceError,
   type StoreEvents,
 } from './backend.js';
@@ -81,13 +80,13 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   #busy = false;
 
   /**
-   * @param source - A location string, core options, or a `SentinelClient` to share (the store
+   * @param source - A location string, core options, or a client to share (a `SentinelClient`, or any `RoutedClient`) (the store
    *   then never closes it).
    * @param options - Store options; invalid ones throw `SentinelConfigError` (`INVALID_OPTION`).
    */
   constructor(source: ClientSource, options?: StoreOptions) {
     super();
-    const settings = resolveStoreOptions(options, isSentinelClient(source));
+    const settings = resolveStoreOptions(options, isRoutedClient(source));
     this.#backend = new Backend(
       source,
       settings,
@@ -98,7 +97,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   }
 
   /** The core client: its `topology()`, `stats()` and events. */
-  get client(): SentinelClient {
+  get client(): RoutedClient {
     return this.#backend.client;
   }
 

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { type SentinelClient, SentinelConfigError } from '@sentinelkit/core';
+import { isRoutedClient, type RoutedClient, SentinelConfigError } from '@sentinelkit/core';
 import {
   Backend,
   type ClientSource,
   escapeGlob,
   expiry,
-  isSentinelClient,
   noNamespaceError,
   type StoreEvents,
 } from './backend.js';
@@ -35,13 +34,13 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
   readonly #ttl: number;
 
   /**
-   * @param source - A location string, core options, or a `SentinelClient` to share (the store
+   * @param source - A location string, core options, or a client to share (a `SentinelClient`, or any `RoutedClient`) (the store
    *   then never closes it).
    * @param options - Store options; invalid ones throw `SentinelConfigError` (`INVALID_OPTION`).
    */
   constructor(source: ClientSource, options?: LegacyStoreOptions) {
     super();
-    const settings = resolveLegacyStoreOptions(options, isSentinelClient(source));
+    const settings = resolveLegacyStoreOptions(options, isRoutedClient(source));
     this.#backend = new Backend(
       source,
       settings,
@@ -55,7 +54,7 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
   }
 
   /** The core client: its `topology()`, `stats()` and events. */
-  get client(): SentinelClient {
+  get client(): RoutedClient {
     return this.#backend.client;
   }
 
@@ -219,7 +218,7 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
  * `Store` goes (`caching(store, config)`, `createCache(store)`, NestJS 10
  * `CacheModule.register({ store })`). Does no I/O.
  *
- * @param source - A location string, core options, or a `SentinelClient` to share.
+ * @param source - A location string, core options, or a client to share (a `SentinelClient`, or any `RoutedClient`).
  * @param options - Store options; invalid ones throw `SentinelConfigError` (`INVALID_OPTION`).
  */
 export function createLegacyStore(

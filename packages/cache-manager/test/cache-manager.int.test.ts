@@ -1,5 +1,9 @@
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import {
+  type ConnectedTopology,
+  type SentinelTopology,
+  startConnectedTopology,
+} from '@sentinelkit/testing';
 import { createCache } from 'cache-manager';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,16 +14,14 @@ describe('cache-manager 7 on a Sentinel deployment (1 master, 2 replicas, 3 sent
   let topology: SentinelTopology;
   let client: SentinelClient;
 
+  let connected: ConnectedTopology<SentinelClient> | undefined;
+
   beforeAll(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
-    await client.connect();
+    connected = await startConnectedTopology(({ location }) => createSentinelClient(location));
+    ({ topology, client } = connected);
   });
 
-  afterAll(async () => {
-    await client?.close();
-    await topology?.stop();
-  });
+  afterAll(() => connected?.stop());
 
   beforeEach(async () => {
     await untilReplicaCount(client, 2);

@@ -3,11 +3,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import { type ConnectedTopology, startConnectedTopology } from '@sentinelkit/testing';
 import Keyv from 'keyv';
 import * as vitest from 'vitest';
 import { SentinelKeyvStore } from '../src/index.js';
-import { untilReplicaCount } from './helpers.js';
 
 const { afterAll, beforeAll, describe, expect, it } = vitest;
 
@@ -33,21 +32,17 @@ const { afterAll, beforeAll, describe, expect, it } = vitest;
 const { default: keyvTestSuite, keyvIteratorTests } = await import('@keyv/test-suite');
 
 describe('@keyv/test-suite on a Sentinel deployment', () => {
-  let topology: SentinelTopology;
   let client: SentinelClient;
   const errors: Error[] = [];
 
+  let connected: ConnectedTopology<SentinelClient> | undefined;
+
   beforeAll(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
-    await client.connect();
-    await untilReplicaCount(client, 2);
+    connected = await startConnectedTopology(({ location }) => createSentinelClient(location));
+    ({ client } = connected);
   });
 
-  afterAll(async () => {
-    await client?.close();
-    await topology?.stop();
-  });
+  afterAll(() => connected?.stop());
 
   // The suite builds a new Keyv (which sets the store's namespace) for each call of `store()`, so
   // each call gets a store of its own, all sharing one core client. Reads go to replicas; the suite

@@ -1,6 +1,6 @@
 // Redis entirely down (every data node killed, the sentinels still up): a cache must miss fast.
 // Regression: every get waited the client's failoverTimeout (10 s) and then missed.
-import { isSentinelKitError } from '@sentinelkit/core';
+import { isSentinelKitError, type RoutedClient } from '@sentinelkit/core';
 import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyv } from '../src/index.js';
@@ -27,7 +27,7 @@ describe('every data node down', () => {
     keyv.on('error', (error: Error) => errors.push(error));
     try {
       await keyv.set('k', 'v');
-      const store = keyv.store as { client: Parameters<typeof untilReplicaCount>[0] };
+      const store = keyv.store as { client: RoutedClient };
       await untilReplicaCount(store.client, 2);
       for (const node of topology.dataNodes) await topology.kill(node);
 

@@ -1,16 +1,30 @@
 // Direct access to the nodes of a topology (not through the store under test), and waits on the
-// client's real state. Built on the helpers of the core's own tests.
-import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
-import { onMaster, onNode } from '../../core/test/helpers/topology.js';
+// client's real state. Built on the helpers of @sentinelkit/testing.
+import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import {
+  nextTopologyEvent as nextEvent,
+  onMaster,
+  onNode,
+  type SentinelTopology,
+  type TopologyNode,
+} from '@sentinelkit/testing';
 
 export {
   commandCount,
-  nextTopologyEvent,
   onMaster,
   onNode,
   resetStats,
   untilReplicaCount,
-} from '../../core/test/helpers/topology.js';
+} from '@sentinelkit/testing';
+
+/** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
+export function nextTopologyEvent(
+  client: RoutedClient,
+  match: (event: TopologyEvent) => boolean,
+  timeoutMs = 15_000,
+): Promise<TopologyEvent> {
+  return nextEvent<TopologyEvent>(client, match, timeoutMs);
+}
 
 /** `calls` and `rejected_calls` (e.g. `READONLY` on a replica) of `command` on `node`. */
 export async function commandStats(

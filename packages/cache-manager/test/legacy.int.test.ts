@@ -1,7 +1,11 @@
 // The cache-manager 5 store, driven by cache-manager 5 itself (installed as cache-manager-v5), as
 // NestJS 10 apps on @nestjs/cache-manager 2 use it.
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import {
+  type ConnectedTopology,
+  type SentinelTopology,
+  startConnectedTopology,
+} from '@sentinelkit/testing';
 import { caching, createCache } from 'cache-manager-v5';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLegacyStore } from '../src/index.js';
@@ -11,16 +15,14 @@ describe('legacy cache-manager 5 store on a Sentinel deployment', () => {
   let topology: SentinelTopology;
   let client: SentinelClient;
 
+  let connected: ConnectedTopology<SentinelClient> | undefined;
+
   beforeAll(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
-    await client.connect();
+    connected = await startConnectedTopology(({ location }) => createSentinelClient(location));
+    ({ topology, client } = connected);
   });
 
-  afterAll(async () => {
-    await client?.close();
-    await topology?.stop();
-  });
+  afterAll(() => connected?.stop());
 
   beforeEach(async () => {
     await untilReplicaCount(client, 2);

@@ -12,6 +12,7 @@ import { inspect } from 'node:util';
 import { refusalOf } from './command-policy.js';
 import { connectionSetup, type Redis, secretsOf } from './connections.js';
 import { type ClientContext, closedError } from './context.js';
+import type { RoutedClient, RoutedTopology } from './contract.js';
 import { type NodeView, waitForEnd } from './data-node.js';
 import { discover } from './discovery.js';
 import { asReportable, ErrorThrottle } from './error-reports.js';
@@ -36,7 +37,7 @@ export type { ReadOptions, WriteOptions } from './operations.js';
 export type ClientStatus = 'idle' | 'connecting' | 'ready' | 'closed';
 
 /** What {@link SentinelClient.topology} returns: the nodes commands are routed to now. */
-export interface TopologySnapshot {
+export interface TopologySnapshot extends RoutedTopology {
   masterName: string;
   status: ClientStatus;
   /** The verified master, `undefined` while there is none (during a failover). */
@@ -92,7 +93,7 @@ const ERROR_REPORT_WINDOW_MS = 10_000;
  * The constructor does no I/O: call {@link connect} first and {@link close} at
  * the end. Create one with {@link createSentinelClient}.
  */
-export class SentinelClient extends EventEmitter<SentinelClientEvents> {
+export class SentinelClient extends EventEmitter<SentinelClientEvents> implements RoutedClient {
   readonly #options: ResolvedSentinelClientOptions;
   readonly #master: Master;
   readonly #rotation: ReplicaRotation;
@@ -207,11 +208,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   /** The nodes commands are routed to now. */
   topology(): TopologySnapshot {
     const master = this.#master.node;
+    const view = master ? { ...master.view(), writes: master.writes } : undefined;
+    const replicas = this.#rotation.readable.map((node) => node.view());
     return {
       masterName: this.#options.masterName,
       status: this.status,
-      master: master ? { ...master.view(), writes: master.writes } : undefined,
-      replicas: this.#rotation.readable.map((node) => node.view()),
+      master: view,
+      replicas,
+      shards: [{ master: view, replicas }],
       sentinels: this.#sentinels.sentinels.map((s) => ({ ...s })),
       watchedSentinels: this.#sentinels.watched,
     };

@@ -15,6 +15,14 @@ export type {
 } from './connection-errors.js';
 export { ConnectionSetupError, classifyConnectionError } from './connection-errors.js';
 export type {
+  RoutedClient,
+  RoutedClientEvents,
+  RoutedClientStats,
+  RoutedTopology,
+  ShardView,
+} from './contract.js';
+export { isRoutedClient } from './contract.js';
+export type {
   MasterNameUnknownErrorInit,
   NoSentinelReachableErrorInit,
   SentinelConfigErrorInit,

@@ -1,10 +1,10 @@
 /** The store's keys: every key under the prefix, scanned on the master. */
 
-import type { SentinelClient } from '@sentinelkit/core';
+import type { RoutedClient } from '@sentinelkit/core';
 
 /** Keys under `prefix`, by SCAN on the master (a cursor means something on one node only). */
 export function scanKeys(
-  client: SentinelClient,
+  client: RoutedClient,
   prefix: string,
   scanCount: number,
 ): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { SentinelClient } from '@sentinelkit/core';
+import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
 import type { SessionData } from 'express-session';
 import { SessionStoreError } from './errors.js';
 
@@ -16,10 +16,10 @@ export type SessionReadFrom = 'replica' | 'master';
 /** Options of {@link SentinelStore}. The first six mean exactly what they mean in connect-redis. */
 export interface SentinelStoreOptions {
   /**
-   * A `SentinelClient` from `@sentinelkit/core`. The store never connects or closes it: call
+   * A `SentinelClient` from `@sentinelkit/core`, or any `RoutedClient`. The store never connects or closes it: call
    * `client.connect()` before serving requests and `client.close()` at shutdown.
    */
-  client: SentinelClient;
+  client: RoutedClient;
   /**
    * Prefix of every session key (`<prefix><sid>`). `all`, `ids`, `length` and `clear` touch only
    * keys that start with it.
@@ -110,7 +110,7 @@ export interface SentinelStoreOptions {
 
 /** Every option with its default resolved. */
 export interface ResolvedSentinelStoreOptions {
-  client: SentinelClient;
+  client: RoutedClient;
   prefix: string;
   ttl: number | ((session: SessionData) => number);
   disableTTL: boolean;
@@ -212,13 +212,7 @@ export function resolveStoreOptions(options: SentinelStoreOptions): ResolvedSent
     throw invalid('options', 'an object with at least { client }', options);
   }
   const client = options.client;
-  if (
-    client === null ||
-    typeof client !== 'object' ||
-    typeof client.read !== 'function' ||
-    typeof client.write !== 'function' ||
-    typeof client.topology !== 'function'
-  ) {
+  if (!isRoutedClient(client)) {
     throw invalid(
       'client',
       'a SentinelClient from @sentinelkit/core (createSentinelClient(...))',

@@ -5,7 +5,7 @@
  * that lacks it has either acknowledged it or lost its heartbeat.
  */
 
-import type { SentinelClient } from '@sentinelkit/core';
+import type { RoutedClient } from '@sentinelkit/core';
 import { TickBatch } from './batch.js';
 import type { Connection } from './writer.js';
 
@@ -45,7 +45,7 @@ export class SessionReader {
   #beatAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly client: SentinelClient,
+    private readonly client: RoutedClient,
     private readonly settings: ReadSettings,
   ) {
     const heartbeat = settings.heartbeatKey;
@@ -116,9 +116,16 @@ export class SessionReader {
       this.counters.replicaReads++;
       return true;
     }
-    const master = this.client.topology().master?.address;
     const node = copy.node.options;
-    if (master && node.host === master.host && node.port === master.port) {
+    const isMaster = this.client
+      .topology()
+      .shards.some(
+        ({ master }) =>
+          master !== undefined &&
+          master.address.host === node.host &&
+          master.address.port === node.port,
+      );
+    if (isMaster) {
       this.counters.masterReads++;
       return true;
     }

@@ -4,7 +4,7 @@
  * answered only once readers cannot miss them), touches.ts and batch.ts (per-tick batching),
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
-import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
+import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';
 import { type SessionData, Store } from 'express-session';
 import { finish, type StoreCallback } from './callbacks.js';
 import { parseSession, serializeSession } from './codec.js';
@@ -74,7 +74,7 @@ const MAX_REMEMBERED_EXPIRIES = 10_000;
 export class SentinelStore extends Store {
   /** The options in force, defaults resolved. */
   readonly options: Readonly<ResolvedSentinelStoreOptions>;
-  readonly #client: SentinelClient;
+  readonly #client: RoutedClient;
   readonly #writer: ReplicatedWriter;
   readonly #reader: SessionReader;
   readonly #touches: TouchBatcher;
@@ -124,8 +124,8 @@ export class SentinelStore extends Store {
     return this.options.prefix;
   }
 
-  /** The SentinelClient (connect-redis' `store.client`; the store never closes it). */
-  get client(): SentinelClient {
+  /** The client (connect-redis' `store.client`; the store never closes it). */
+  get client(): RoutedClient {
     return this.#client;
   }
 

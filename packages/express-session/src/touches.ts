@@ -3,7 +3,7 @@
  * not applied it yet serves the same session, so it needs no `WAIT`.
  */
 
-import type { SentinelClient } from '@sentinelkit/core';
+import type { RoutedClient } from '@sentinelkit/core';
 import { TickBatch } from './batch.js';
 
 /** `EXPIRE` of every key (`KEYS[i]`, `ARGV[i]` seconds): the touches of one tick. */
@@ -13,7 +13,7 @@ export class TouchBatcher {
   readonly #touches: TickBatch<unknown, [key: string, seconds: number]>;
   #scriptsRefused = false;
 
-  constructor(private readonly client: SentinelClient) {
+  constructor(private readonly client: RoutedClient) {
     this.#touches = new TickBatch((touches) => this.#expire(touches));
   }
 

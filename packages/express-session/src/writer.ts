@@ -1,7 +1,7 @@
-import { isSentinelKitError, type SentinelClient } from '@sentinelkit/core';
+import { isSentinelKitError, type RedisConnection, type RoutedClient } from '@sentinelkit/core';
 
 /** The ioredis connection `client.write()` hands to its callback. */
-export type Connection = Parameters<Parameters<SentinelClient['write']>[0]>[0];
+export type Connection = RedisConnection;
 
 /** One session write that readers on replicas must not miss. May run twice (on a new master). */
 export type ReplicatedJob = (master: Connection) => Promise<unknown>;
@@ -58,7 +58,7 @@ export class ReplicatedWriter {
   #running = false;
 
   constructor(
-    private readonly client: SentinelClient,
+    private readonly client: RoutedClient,
     private readonly settings: WriterSettings,
   ) {}
 
@@ -86,7 +86,7 @@ export class ReplicatedWriter {
 
   /** One batch and its `WAIT`; false when the master could not be used. */
   async #round(batch: Pending[]): Promise<boolean> {
-    const replicas = this.client.topology().replicas.length;
+    const replicas = replicasToWaitFor(this.client);
     const outcomes: Outcome[] = [];
     let writtenAt = Date.now();
     const run = async (master: Connection) => {
@@ -168,4 +168,14 @@ export class ReplicatedWriter {
     }
     this.#stalled.clear();
   }
+}
+
+/**
+ * The replicas a batch's `WAIT` asks for: those in the rotation of the shard with the most (the
+ * one shard under Sentinel). Asking more than a shard has only ends in `NOT_REPLICATED`, which
+ * takes the safe path (see {@link ReplicatedWriter}); asking fewer could call a write seen by
+ * every reader when a replica still lacks it.
+ */
+function replicasToWaitFor(client: RoutedClient): number {
+  return Math.max(0, ...client.topology().shards.map((shard) => shard.replicas.length));
 }

@@ -1,27 +1,26 @@
-import type { SentinelClient, TopologyEvent } from '@sentinelkit/core';
-import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
+import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import * as waits from '@sentinelkit/testing';
+import { onNode, type SentinelTopology, type TopologyNode } from '@sentinelkit/testing';
 import type { SessionData } from 'express-session';
-import * as coreHelpers from '../../core/test/helpers/topology.js';
-import { onNode } from '../../core/test/helpers/topology.js';
 
-export { commandCount, onNode, resetStats } from '../../core/test/helpers/topology.js';
+export { commandCount, onNode, resetStats } from '@sentinelkit/testing';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
 export function nextTopologyEvent(
-  client: SentinelClient,
+  client: RoutedClient,
   match: (event: TopologyEvent) => boolean,
   timeoutMs = 20_000,
 ): Promise<TopologyEvent> {
-  return coreHelpers.nextTopologyEvent(client, match, timeoutMs);
+  return waits.nextTopologyEvent<TopologyEvent>(client, match, timeoutMs);
 }
 
 /** Resolves once the client's read rotation holds exactly `count` replicas. */
 export function untilReplicaCount(
-  client: SentinelClient,
+  client: RoutedClient,
   count: number,
   timeoutMs = 30_000,
 ): Promise<void> {
-  return coreHelpers.untilReplicaCount(client, count, timeoutMs);
+  return waits.untilReplicaCount(client, count, timeoutMs);
 }
 
 /**

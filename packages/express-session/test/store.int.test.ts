@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import {
+  type ConnectedTopology,
+  type SentinelTopology,
+  startConnectedTopology,
+} from '@sentinelkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SentinelStore } from '../src/index.js';
 import {
@@ -20,16 +24,14 @@ describe('SentinelStore on a real topology (1 master, 2 replicas, 3 sentinels)',
   let topology: SentinelTopology;
   let client: SentinelClient;
 
+  let connected: ConnectedTopology<SentinelClient> | undefined;
+
   beforeAll(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
-    await client.connect();
+    connected = await startConnectedTopology(({ location }) => createSentinelClient(location));
+    ({ topology, client } = connected);
   });
 
-  afterAll(async () => {
-    await client?.close();
-    await topology?.stop();
-  });
+  afterAll(() => connected?.stop());
 
   beforeEach(async () => {
     await untilReplicaCount(client, 2);

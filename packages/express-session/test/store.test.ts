@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type SentinelClient, SentinelKitError, type TopologyEvent } from '@sentinelkit/core';
+import { type RoutedClient, SentinelKitError, type TopologyEvent } from '@sentinelkit/core';
 import type { SessionData } from 'express-session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,7 +14,7 @@ import {
 import { ReplicatedWriter } from '../src/writer.js';
 
 /**
- * A stand-in for SentinelClient: records calls; `write` runs the callback against `master`
+ * A stand-in for a client of the contract (`RoutedClient`): records calls; `write` runs the callback against `master`
  * and then answers the WAIT as `waits` says (true: acknowledged, false: NOT_REPLICATED).
  */
 function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
@@ -35,7 +35,16 @@ function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
     on: emitter.on.bind(emitter),
     off: emitter.off.bind(emitter),
     emit: emitter.emit.bind(emitter),
-    topology: () => ({ replicas: Array.from({ length: options.replicas ?? 2 }) }),
+    topology: () => ({
+      status: 'ready',
+      shards: [{ master: undefined, replicas: Array.from({ length: options.replicas ?? 2 }) }],
+    }),
+    connect: async () => {},
+    close: async () => {},
+    call: async () => {
+      throw new Error('call not expected');
+    },
+    stats: () => ({}),
     read: vi.fn(async () => {
       calls.push({ kind: 'read' });
       throw new Error('read not expected');
@@ -56,7 +65,7 @@ function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
       },
     ),
   };
-  return { client: client as unknown as SentinelClient, calls, master, raw: client };
+  return { client: client as unknown as RoutedClient, calls, master, raw: client };
 }
 
 const session = (extra: Record<string, unknown> = {}) =>

@@ -1,6 +1,6 @@
 // Every public type, imported the way users import them: a change that breaks a user's types
 // breaks this file first.
-import type { SentinelClient } from '@sentinelkit/core';
+import type { RoutedClient, SentinelClient } from '@sentinelkit/core';
 import type { SessionData, Store } from 'express-session';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -33,7 +33,7 @@ describe('public types', () => {
   });
 
   it('options: the client is required, everything else optional', () => {
-    expectTypeOf<SentinelStoreOptions['client']>().toEqualTypeOf<SentinelClient>();
+    expectTypeOf<SentinelStoreOptions['client']>().toEqualTypeOf<RoutedClient>();
     expectTypeOf<{ client: SentinelClient }>().toMatchTypeOf<SentinelStoreOptions>();
     expectTypeOf<SessionReadFrom>().toEqualTypeOf<'replica' | 'master'>();
     expectTypeOf<ResolvedSentinelStoreOptions['serializer']>().toEqualTypeOf<SessionSerializer>();

@@ -3,7 +3,7 @@ import {
   createSentinelClient,
   formatAddress,
   isSentinelKitError,
-  type SentinelClient,
+  type RoutedClient,
   type TopologyEvent,
 } from '@sentinelkit/core';
 import { SENTINEL_LOGGER_CONTEXT } from './sentinel.constants.js';
@@ -21,7 +21,7 @@ export class SentinelConnection implements OnApplicationShutdown {
   /** The client's name in the module. */
   readonly name: string;
   /** The client the module injects. */
-  readonly client: SentinelClient;
+  readonly client: RoutedClient;
   /** Whether the module created the client, and so closes it. */
   readonly owned: boolean;
   readonly #settings: ResolvedSentinelModuleOptions;

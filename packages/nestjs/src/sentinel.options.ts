@@ -1,6 +1,7 @@
 import {
+  isRoutedClient,
   OPTION_NAMES,
-  type SentinelClient,
+  type RoutedClient,
   type SentinelClientOptions,
   SentinelConfigError,
 } from '@sentinelkit/core';
@@ -52,7 +53,7 @@ export interface SentinelExistingClientModuleOptions extends SentinelModuleCommo
   location?: never;
   options?: never;
   /** A client from `createSentinelClient()`; `app.close()` leaves it open: close it yourself. */
-  client: SentinelClient;
+  client: RoutedClient;
 }
 
 /**
@@ -110,7 +111,7 @@ export interface ResolvedSentinelModuleOptions {
   /** Options laid over a location string. */
   readonly overrides: Partial<SentinelClientOptions> | undefined;
   /** The user's client, which the module never closes. */
-  readonly client: SentinelClient | undefined;
+  readonly client: RoutedClient | undefined;
   readonly failFast: boolean;
   readonly retryDelay: number;
 }
@@ -140,7 +141,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
   const options = o.options;
   const client = o.client;
   if (client !== undefined) {
-    if (!isSentinelClient(client)) {
+    if (!isRoutedClient(client)) {
       throw new SentinelConfigError({
         option: 'client',
         expected: 'a SentinelClient from createSentinelClient()',
@@ -206,7 +207,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     source: (location ?? options) as string | SentinelClientOptions | undefined,
     overrides:
       location === undefined ? undefined : (options as Partial<SentinelClientOptions> | undefined),
-    client: client as SentinelClient | undefined,
+    client: client as RoutedClient | undefined,
     failFast,
     retryDelay,
   });
@@ -223,19 +224,6 @@ export function resolveClientName(value: unknown, option = 'name'): string {
     });
   }
   return name;
-}
-
-/** True for a `SentinelClient`, also one from another copy of the core (ESM and CJS both loaded). */
-export function isSentinelClient(value: unknown): value is SentinelClient {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.connect === 'function' &&
-    typeof v.close === 'function' &&
-    typeof v.read === 'function' &&
-    typeof v.write === 'function' &&
-    typeof v.topology === 'function'
-  );
 }
 
 function unknownOption(key: string): SentinelConfigError {

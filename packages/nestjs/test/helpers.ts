@@ -1,57 +1,37 @@
 // Direct access to the nodes of a topology (not through the app under test), waits on the
-// client's real state, and small Nest helpers. Built on the helpers of the core's own tests.
+// client's real state, and small Nest helpers. Built on the helpers of @sentinelkit/testing.
 import { EventEmitter } from 'node:events';
 import type { INestApplication } from '@nestjs/common';
 import type {
   ClientStatus,
   ReadOptions,
+  RedisConnection,
+  RoutedClient,
+  RoutedClientStats,
   SentinelClient,
   SentinelClientEvents,
+  TopologyEvent,
   TopologySnapshot,
 } from '@sentinelkit/core';
-import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
-import { commandCount, onNode } from '../../core/test/helpers/topology.js';
+import { nextTopologyEvent as nextEvent } from '@sentinelkit/testing';
 
 export {
+  callsByRole,
   commandCount,
-  nextTopologyEvent,
   onMaster,
   onNode,
   resetStats,
+  untilOnReplicas,
   untilReplicaCount,
-} from '../../core/test/helpers/topology.js';
+} from '@sentinelkit/testing';
 
-/** Calls of `command` on the master and on each replica, from `INFO commandstats`. */
-export async function callsByRole(
-  topology: SentinelTopology,
-  command: string,
-): Promise<{ master: number; replicas: number[] }> {
-  const master = await topology.currentMaster();
-  const replicas: TopologyNode[] = await topology.replicas();
-  return {
-    master: await commandCount(topology, master, command),
-    replicas: await Promise.all(replicas.map((node) => commandCount(topology, node, command))),
-  };
-}
-
-/**
- * Resolves once `key` exists on every replica (polled, 20 ms apart): the cache interceptor
- * answers before its write reaches the master, let alone the replicas.
- */
-export async function untilOnReplicas(
-  topology: SentinelTopology,
-  key: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const replicas = await topology.replicas();
-    const found = await Promise.all(replicas.map((node) => onNode(topology, node, 'EXISTS', key)));
-    if (found.every((n) => n === 1)) return;
-    if (Date.now() > deadline)
-      throw new Error(`${key} not on every replica within ${timeoutMs} ms`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 20));
-  }
+/** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
+export function nextTopologyEvent(
+  client: RoutedClient,
+  match: (event: TopologyEvent) => boolean,
+  timeoutMs = 15_000,
+): Promise<TopologyEvent> {
+  return nextEvent<TopologyEvent>(client, match, timeoutMs);
 }
 
 /** The base URL of an application listening on an ephemeral port of 127.0.0.1. */
@@ -60,17 +40,25 @@ export async function listen(app: INestApplication): Promise<string> {
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
 
+/** A Sentinel topology snapshot as a test writes it: its one shard is derived from it. */
+export type SnapshotFields = Omit<TopologySnapshot, 'shards'>;
+
+/** `snapshot` with its one shard (`master` and `replicas`), as `SentinelClient.topology()` has. */
+export function withShard(snapshot: SnapshotFields): TopologySnapshot {
+  return { ...snapshot, shards: [{ master: snapshot.master, replicas: snapshot.replicas }] };
+}
+
 /**
- * A stand-in for a `SentinelClient`, for unit tests of the wiring: it records `connect()` and
- * `close()` calls and answers `topology()` with whatever the test sets.
+ * A stand-in for a client of the contract (`RoutedClient`), for unit tests of the wiring: it
+ * records `connect()` and `close()` calls and answers `topology()` with whatever the test sets.
  */
-export class FakeClient extends EventEmitter<SentinelClientEvents> {
+export class FakeClient extends EventEmitter<SentinelClientEvents> implements RoutedClient {
   connects = 0;
   closes = 0;
   status: ClientStatus = 'idle';
   connectError: Error | undefined;
   pingError: Error | undefined;
-  snapshot: TopologySnapshot = {
+  snapshot: SnapshotFields = {
     masterName: 'mymaster',
     status: 'ready',
     master: {
@@ -102,19 +90,38 @@ export class FakeClient extends EventEmitter<SentinelClientEvents> {
   }
 
   topology(): TopologySnapshot {
-    return this.snapshot;
+    return withShard(this.snapshot);
   }
 
-  async read<T>(fn: (node: { ping(): Promise<string> }) => Promise<T>, _options?: ReadOptions) {
-    return fn({
+  stats(): RoutedClientStats {
+    return {
+      writes: 0,
+      masterReads: 0,
+      replicaReads: {},
+      masterChanges: 0,
+      writeRetries: 0,
+      readRetries: 0,
+      failoverRejections: 0,
+      waitingForMaster: 0,
+    };
+  }
+
+  async call(): Promise<unknown> {
+    throw new Error('call() is not expected of the wiring');
+  }
+
+  /** Runs `fn` with a node that answers `PING` only (with `pingError` when set). */
+  async read<T>(fn: (node: RedisConnection) => Promise<T>, _options?: ReadOptions): Promise<T> {
+    const node = {
       ping: async () => {
         if (this.pingError) throw this.pingError;
         return 'PONG';
       },
-    });
+    };
+    return fn(node as unknown as RedisConnection);
   }
 
-  async write<T>(fn: (node: { ping(): Promise<string> }) => Promise<T>): Promise<T> {
+  async write<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T> {
     return this.read(fn);
   }
 

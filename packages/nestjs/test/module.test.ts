@@ -4,7 +4,7 @@ import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { isSentinelKitError, SentinelKitError, type TopologySnapshot } from '@sentinelkit/core';
+import { isSentinelKitError, SentinelKitError } from '@sentinelkit/core';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,7 +20,7 @@ import {
   type SentinelOptionsFactory,
 } from '../src/index.js';
 import { resolveModuleOptions } from '../src/sentinel.options.js';
-import { FakeClient } from './helpers.js';
+import { FakeClient, type SnapshotFields, withShard } from './helpers.js';
 
 const LOCATION = 'mymaster/127.0.0.1:26379';
 
@@ -221,8 +221,8 @@ describe('forRoot / forRootAsync in a Nest container', () => {
 
 describe('assessTopology', () => {
   const base = new FakeClient().snapshot;
-  const state = (snapshot: TopologySnapshot, minReplicas = 1): SentinelHealthState =>
-    assessTopology(snapshot, minReplicas).state;
+  const state = (snapshot: SnapshotFields, minReplicas = 1): SentinelHealthState =>
+    assessTopology(withShard(snapshot), minReplicas).state;
 
   it('up with a master and a replica; degraded with a master only; down without a master', () => {
     expect(state(base)).toBe('up');
@@ -233,7 +233,7 @@ describe('assessTopology', () => {
   });
 
   it('reports addresses only', () => {
-    expect(assessTopology({ ...base, replicas: [] }, 1).details).toEqual({
+    expect(assessTopology(withShard({ ...base, replicas: [] }), 1).details).toEqual({
       masterName: 'mymaster',
       clientStatus: 'ready',
       master: '127.0.0.1:6379',

@@ -16,6 +16,24 @@ export type { ProcessBackendOptions } from './backends/process.js';
 export { createProcessBackend } from './backends/process.js';
 export type { BackendName } from './backends/select.js';
 export { BACKEND_ENV } from './backends/select.js';
+export type {
+  ConnectableClient,
+  ConnectedTopology,
+  ReplicaRotationView,
+  TopologyWatchable,
+} from './client-waits.js';
+export {
+  callsByRole,
+  commandCount,
+  nextTopologyEvent,
+  onMaster,
+  onNode,
+  replicasInRotation,
+  resetStats,
+  startConnectedTopology,
+  untilOnReplicas,
+  untilReplicaCount,
+} from './client-waits.js';
 export type { TopologyErrorCode, TopologyErrorOf } from './errors.js';
 export { isTopologyError, TOPOLOGY_ERROR_CODES, TopologyError } from './errors.js';
 export type { Address } from './health.js';

@@ -6,16 +6,17 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
-import { Redis } from 'ioredis';
-import ts from 'typescript';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   callsByRole,
   onMaster,
   resetStats,
+  type SentinelTopology,
+  startSentinelTopology,
   untilOnReplicas,
-} from '../../../packages/nestjs/test/helpers.js';
+} from '@sentinelkit/testing';
+import { Redis } from 'ioredis';
+import ts from 'typescript';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');

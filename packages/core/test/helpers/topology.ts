@@ -1,66 +1,22 @@
-import type { SentinelTopology, TopologyNode } from '@sentinelkit/testing';
-import type { SentinelClient, TopologyEvent } from '../../src/index.js';
+import type { SentinelTopology } from '@sentinelkit/testing';
+import * as waits from '@sentinelkit/testing';
+import type { RoutedClient, TopologyEvent } from '../../src/index.js';
 
-/** Runs one command on a node directly (not through the client under test). */
-export function onNode(
-  topology: SentinelTopology,
-  node: TopologyNode,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return topology.command(node, ...command);
-}
-
-/** One command on whichever node is master now. */
-export async function onMaster(
-  topology: SentinelTopology,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return onNode(topology, await topology.currentMaster(), ...command);
-}
-
-/** How many times `command` ran on `node`, from `INFO commandstats`. */
-export function commandCount(
-  topology: SentinelTopology,
-  node: TopologyNode,
-  command: string,
-): Promise<number> {
-  return topology.commandCalls(node, command);
-}
-
-/** Resets `INFO commandstats` on every running data node. */
-export function resetStats(topology: SentinelTopology): Promise<void> {
-  return topology.resetCommandStats();
-}
+export {
+  commandCount,
+  onMaster,
+  onNode,
+  resetStats,
+  untilReplicaCount,
+} from '@sentinelkit/testing';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
 export function nextTopologyEvent(
-  client: SentinelClient,
+  client: RoutedClient,
   match: (event: TopologyEvent) => boolean,
   timeoutMs = 15_000,
 ): Promise<TopologyEvent> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (event: TopologyEvent) => {
-      if (!match(event)) return;
-      clearTimeout(timer);
-      client.off('topology-change', onEvent);
-      resolve(event);
-    };
-    const timer = setTimeout(() => {
-      client.off('topology-change', onEvent);
-      reject(new Error(`no matching topology event within ${timeoutMs} ms; client: ${client}`));
-    }, timeoutMs);
-    client.on('topology-change', onEvent);
-  });
-}
-
-/** Resolves once the client's read rotation holds exactly `count` replicas. */
-export async function untilReplicaCount(
-  client: SentinelClient,
-  count: number,
-  timeoutMs = 20_000,
-): Promise<void> {
-  if (client.topology().replicas.length === count) return;
-  await nextTopologyEvent(client, () => client.topology().replicas.length === count, timeoutMs);
+  return waits.nextTopologyEvent<TopologyEvent>(client, match, timeoutMs);
 }
 
 export const portOf = (address: { port: number }) => address.port;

@@ -1,7 +1,7 @@
 import { CacheModule } from '@nestjs/cache-manager';
 import type { DynamicModule, FactoryProvider, ModuleMetadata } from '@nestjs/common';
 import { type CreateKeyvOptions, createKeyv } from '@sentinelkit/cache-manager';
-import type { SentinelClient } from '@sentinelkit/core';
+import type { RoutedClient } from '@sentinelkit/core';
 import { getSentinelClientToken } from '../sentinel.constants.js';
 import { resolveClientName } from '../sentinel.options.js';
 
@@ -93,7 +93,7 @@ export class SentinelCacheModule {
       isGlobal: options.isGlobal ?? false,
       imports: options.imports ?? [],
       inject: [getSentinelClientToken(name), ...(options.inject ?? [])],
-      useFactory: async (client: SentinelClient, ...args: unknown[]) => {
+      useFactory: async (client: RoutedClient, ...args: unknown[]) => {
         const { refreshThreshold, ...store } = await useFactory(...(args as never[]));
         // The Keyv instance carries the namespace, so CacheModule does not add a second one.
         const keyv = createKeyv(client, store);

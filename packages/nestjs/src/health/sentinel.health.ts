@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { type SentinelClient, SentinelConfigError } from '@sentinelkit/core';
+import { isRoutedClient, type RoutedClient, SentinelConfigError } from '@sentinelkit/core';
 import { getSentinelClientToken } from '../sentinel.constants.js';
-import { isSentinelClient, resolveClientName } from '../sentinel.options.js';
+import { resolveClientName } from '../sentinel.options.js';
 import { assessTopology, type SentinelHealthDetails } from './health-state.js';
 
 /** Options of {@link SentinelHealthIndicator.isHealthy}. */
@@ -13,7 +13,7 @@ export interface SentinelHealthCheckOptions {
    * `SentinelClient`.
    * @default 'default'
    */
-  client?: string | SentinelClient;
+  client?: string | RoutedClient;
   /**
    * Milliseconds the master may take to answer `PING`; slower is `down`.
    * @default 1000
@@ -77,11 +77,11 @@ export class SentinelHealthIndicator {
     return degraded<Key>(session, details);
   }
 
-  #client(client: string | SentinelClient | undefined): SentinelClient {
-    if (isSentinelClient(client)) return client;
+  #client(client: string | RoutedClient | undefined): RoutedClient {
+    if (isRoutedClient(client)) return client;
     const name = resolveClientName(client, 'client');
     try {
-      return this.moduleRef.get<SentinelClient>(getSentinelClientToken(name), { strict: false });
+      return this.moduleRef.get<RoutedClient>(getSentinelClientToken(name), { strict: false });
     } catch (error) {
       throw new SentinelConfigError({
         option: 'client',
@@ -108,7 +108,7 @@ function degraded<Key extends string>(
 }
 
 /** `undefined` when the master answers `PING` within `timeout`, else why not. */
-async function pingMaster(client: SentinelClient, timeout: number): Promise<string | undefined> {
+async function pingMaster(client: RoutedClient, timeout: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
