@@ -4,7 +4,8 @@
  *   pnpm test:packaging [--skip-build] [--keep] [--pending name,name]
  *
  * Builds and `pnpm pack`s every package under packages/, copies the apps of test/packaging/apps
- * (ESM, CommonJS, NestJS 11, NestJS 12) into a temporary directory outside the workspace, installs
+ * (ESM, CommonJS, NestJS 11, NestJS 12, and a vitest suite using @sentinelkit/testing) into a
+ * temporary directory outside the workspace, installs
  * into each, with npm, the tarballs it uses together with `ioredis@6` (the newest 6.x, as a user
  * asking for it gets), and proves for each app:
  *   - one copy of ioredis in node_modules, and `npm ls ioredis --all` content;
@@ -13,6 +14,9 @@
  *     to `client.write()` / `client.read()`;
  *   - it runs against a topology started with the shipped `sentinelkit-topology` bin, writes and
  *     reads back, and exits by itself (a process still running after its time limit fails).
+ * The vitest suite runs instead, with the app's own vitest: its test starts a topology, kills the
+ * master and checks the client followed; next to it, docs/testing.md's first sample, copied word
+ * for word.
  * The topology bin must then stop on SIGTERM, leaving no redis-server behind.
  *
  * `--pending` names checks known to fail until a change lands (see CHECKS); they are still run and
@@ -20,11 +24,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { extractBlocks } from '../docs/blocks.js';
 import {
   collect,
   describe,
@@ -51,6 +56,8 @@ const CHECKS = {
   'tsc-bundler': 'tsc strict, moduleResolution bundler',
   'topology-bin': '@sentinelkit/testing ships a working sentinelkit-topology bin',
   run: 'the app writes, reads back and exits by itself',
+  suite:
+    "the vitest suite passes: a master kill followed, and docs/testing.md's first sample as written",
   'cli-status': 'the shipped sentinelkit bin reports the topology healthy and exits',
   'topology-stop': 'the topology bin stops on SIGTERM and leaves no process behind',
 } as const;
@@ -63,6 +70,8 @@ interface App {
   packages: string[];
   /** What the app runs to prove itself, after its build. */
   run: string[];
+  /** A test suite (passes when its runner does), not an app printing its `{"app": …}` line. */
+  suite?: boolean;
 }
 
 // @sentinelkit/testing goes into every app, as users add it to write their tests: its own
@@ -76,7 +85,23 @@ const APPS: App[] = [
   { name: 'cjs', packages: ['core', 'express-session', 'testing'], run: ['node', 'dist/main.js'] },
   { name: 'nest11', packages: ['core', 'nestjs', 'testing'], run: ['node', 'dist/smoke.js'] },
   { name: 'nest12', packages: ['core', 'nestjs', 'testing'], run: ['node', 'dist/smoke.js'] },
+  {
+    name: 'vitest',
+    packages: ['core', 'testing'],
+    run: ['node_modules/.bin/vitest', 'run'],
+    suite: true,
+  },
 ];
+
+/** The vitest sample of docs/testing.md a reader copies first, into the vitest suite as written. */
+async function copyDocsSample(appDir: string): Promise<void> {
+  const file = 'docs/testing.md';
+  const sample = extractBlocks(file, await readFile(join(ROOT, file), 'utf8')).find((block) =>
+    /from 'vitest'/.test(block.code),
+  );
+  if (!sample) throw new Error(`${file} has no vitest sample any more: update copyDocsSample`);
+  await writeFile(join(appDir, 'test/docs-testing.test.ts'), `${sample.code}\n`);
+}
 
 const TIME_LIMIT = {
   build: 600_000,
@@ -86,6 +111,7 @@ const TIME_LIMIT = {
   tsc: 120_000,
   topologyReady: 60_000,
   run: 30_000,
+  suite: 180_000,
   cli: 20_000,
   topologyStop: 20_000,
 };
@@ -198,6 +224,7 @@ async function prepareApp(
 ): Promise<boolean> {
   const dir = join(appsRoot, app.name);
   await cp(join(APPS_DIR, app.name), dir, { recursive: true });
+  if (app.suite) await copyDocsSample(dir);
   const missing = app.packages.filter((name) => !tarballs.has(name));
   if (missing.length > 0) {
     return record('install', app.name, false, `no tarball of: ${missing.join(', ')}`);
@@ -309,6 +336,23 @@ async function startRepositoryTopology(): Promise<Topology | undefined> {
   return { location, child, output, standIn: true };
 }
 
+/** The suite's own runner, starting its own topologies with the packed @sentinelkit/testing. */
+async function runSuite(app: App, appsRoot: string): Promise<void> {
+  const outcome = await run(app.run, join(appsRoot, app.name), TIME_LIMIT.suite, {
+    NO_COLOR: '1',
+  });
+  // "Tests  2 passed (2)"; with a failure it reads "Tests  1 failed | 1 passed (2)".
+  const passed = /Tests\s+(\d+) passed/.exec(outcome.output);
+  const ok = !outcome.timedOut && outcome.code === 0 && passed !== null;
+  record(
+    'suite',
+    app.name,
+    ok,
+    `${app.run.join(' ')}: ${describe(outcome, TIME_LIMIT.suite)} after ${outcome.ms} ms\n${outcome.output}`,
+  );
+  if (ok) console.log(`     [${app.name}] ${passed?.[1]} tests passed (${outcome.ms} ms)`);
+}
+
 async function runApp(app: App, appsRoot: string, location: string): Promise<void> {
   const outcome = await run(app.run, join(appsRoot, app.name), TIME_LIMIT.run, {
     SENTINEL_LOCATION: location,
@@ -405,7 +449,9 @@ async function main(): Promise<void> {
       if (topology) {
         const { location } = topology;
         await Promise.all([
-          ...runnable.map((app) => runApp(app, appsRoot, location)),
+          ...runnable.map((app) =>
+            app.suite ? runSuite(app, appsRoot) : runApp(app, appsRoot, location),
+          ),
           runnable.some((app) => app.name === 'esm') ? cliStatus(esm, location) : undefined,
         ]);
         await stopTopology(topology);
