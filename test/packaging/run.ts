@@ -4,7 +4,7 @@
  *   pnpm test:packaging [--skip-build] [--keep] [--pending name,name]
  *
  * Builds and `pnpm pack`s every package under packages/, copies the apps of test/packaging/apps
- * (ESM, CommonJS, NestJS 11, NestJS 12, and a vitest suite using @sentinelkit/testing) into a
+ * (ESM, CommonJS, NestJS 11, NestJS 12, and a user's tests using @sentinelkit/testing) into a
  * temporary directory outside the workspace, installs
  * into each, with npm, the tarballs it uses together with `ioredis@6` (the newest 6.x, as a user
  * asking for it gets), and proves for each app:
@@ -14,9 +14,9 @@
  *     to `client.write()` / `client.read()`;
  *   - it runs against a topology started with the shipped `sentinelkit-topology` bin, writes and
  *     reads back, and exits by itself (a process still running after its time limit fails).
- * The vitest suite runs instead, with the app's own vitest: its test starts a topology, kills the
- * master and checks the client followed; next to it, docs/testing.md's first sample, copied word
- * for word.
+ * The tests app runs its suites instead: with its own vitest, a test that starts a topology, kills
+ * the master and checks the client followed, next to docs/testing.md's first sample copied word
+ * for word; then, under jest with CI=true, the doc's jest sample, copied word for word.
  * The topology bin must then stop on SIGTERM, leaving no redis-server behind.
  *
  * `--pending` names checks known to fail until a change lands (see CHECKS); they are still run and
@@ -57,7 +57,7 @@ const CHECKS = {
   'topology-bin': '@sentinelkit/testing ships a working sentinelkit-topology bin',
   run: 'the app writes, reads back and exits by itself',
   suite:
-    "the vitest suite passes: a master kill followed, and docs/testing.md's first sample as written",
+    "the user's tests pass: vitest (a master kill followed, docs/testing.md's sample) and jest (CI=true)",
   'cli-status': 'the shipped sentinelkit bin reports the topology healthy and exits',
   'topology-stop': 'the topology bin stops on SIGTERM and leaves no process behind',
 } as const;
@@ -85,22 +85,29 @@ const APPS: App[] = [
   { name: 'cjs', packages: ['core', 'express-session', 'testing'], run: ['node', 'dist/main.js'] },
   { name: 'nest11', packages: ['core', 'nestjs', 'testing'], run: ['node', 'dist/smoke.js'] },
   { name: 'nest12', packages: ['core', 'nestjs', 'testing'], run: ['node', 'dist/smoke.js'] },
-  {
-    name: 'vitest',
-    packages: ['core', 'testing'],
-    run: ['node_modules/.bin/vitest', 'run'],
-    suite: true,
-  },
+  { name: 'tests', packages: ['core', 'testing'], run: [], suite: true },
 ];
 
-/** The vitest sample of docs/testing.md a reader copies first, into the vitest suite as written. */
-async function copyDocsSample(appDir: string): Promise<void> {
+/** The tests app's runs, one after the other: each starts its own topologies. */
+const SUITES = [
+  { runner: 'vitest', command: ['node_modules/.bin/vitest', 'run'], env: {} },
+  // CI=true as on a CI machine: it once made the sample pick the container backend.
+  { runner: 'jest', command: ['node_modules/.bin/jest'], env: { CI: 'true' } },
+];
+
+/** docs/testing.md's vitest and jest samples, into the tests app as written. */
+async function copyDocsSamples(appDir: string): Promise<void> {
   const file = 'docs/testing.md';
-  const sample = extractBlocks(file, await readFile(join(ROOT, file), 'utf8')).find((block) =>
-    /from 'vitest'/.test(block.code),
-  );
-  if (!sample) throw new Error(`${file} has no vitest sample any more: update copyDocsSample`);
-  await writeFile(join(appDir, 'test/docs-testing.test.ts'), `${sample.code}\n`);
+  const blocks = extractBlocks(file, await readFile(join(ROOT, file), 'utf8'));
+  const samples = [
+    { uses: /from 'vitest'/, to: 'test/docs-testing.test.ts' },
+    { uses: /require\('@jest\/globals'\)/, to: 'test/docs-testing.jest.cjs' },
+  ];
+  for (const { uses, to } of samples) {
+    const sample = blocks.find((block) => uses.test(block.code));
+    if (!sample) throw new Error(`${file} has no block matching ${uses}: update copyDocsSamples`);
+    await writeFile(join(appDir, to), `${sample.code}\n`);
+  }
 }
 
 const TIME_LIMIT = {
@@ -224,7 +231,7 @@ async function prepareApp(
 ): Promise<boolean> {
   const dir = join(appsRoot, app.name);
   await cp(join(APPS_DIR, app.name), dir, { recursive: true });
-  if (app.suite) await copyDocsSample(dir);
+  if (app.suite) await copyDocsSamples(dir);
   const missing = app.packages.filter((name) => !tarballs.has(name));
   if (missing.length > 0) {
     return record('install', app.name, false, `no tarball of: ${missing.join(', ')}`);
@@ -336,21 +343,25 @@ async function startRepositoryTopology(): Promise<Topology | undefined> {
   return { location, child, output, standIn: true };
 }
 
-/** The suite's own runner, starting its own topologies with the packed @sentinelkit/testing. */
-async function runSuite(app: App, appsRoot: string): Promise<void> {
-  const outcome = await run(app.run, join(appsRoot, app.name), TIME_LIMIT.suite, {
-    NO_COLOR: '1',
-  });
-  // "Tests  2 passed (2)"; with a failure it reads "Tests  1 failed | 1 passed (2)".
-  const passed = /Tests\s+(\d+) passed/.exec(outcome.output);
-  const ok = !outcome.timedOut && outcome.code === 0 && passed !== null;
-  record(
-    'suite',
-    app.name,
-    ok,
-    `${app.run.join(' ')}: ${describe(outcome, TIME_LIMIT.suite)} after ${outcome.ms} ms\n${outcome.output}`,
-  );
-  if (ok) console.log(`     [${app.name}] ${passed?.[1]} tests passed (${outcome.ms} ms)`);
+/** Each runner of the tests app in turn, starting its own topologies with the packed package. */
+async function runSuites(app: App, appsRoot: string): Promise<void> {
+  for (const suite of SUITES) {
+    const outcome = await run(suite.command, join(appsRoot, app.name), TIME_LIMIT.suite, {
+      NO_COLOR: '1',
+      ...suite.env,
+    });
+    // vitest: "Tests  2 passed (2)", jest: "Tests:       1 passed, 1 total"; a failure is
+    // counted before the passes ("Tests  1 failed | 1 passed", "Tests: 1 failed, 1 passed").
+    const passed = /Tests:?\s+(\d+) passed/.exec(outcome.output);
+    const ok = !outcome.timedOut && outcome.code === 0 && passed !== null;
+    record(
+      'suite',
+      `${app.name}: ${suite.runner}`,
+      ok,
+      `${suite.command.join(' ')}: ${describe(outcome, TIME_LIMIT.suite)} after ${outcome.ms} ms\n${outcome.output}`,
+    );
+    if (ok) console.log(`     [${suite.runner}] ${passed?.[1]} tests passed (${outcome.ms} ms)`);
+  }
 }
 
 async function runApp(app: App, appsRoot: string, location: string): Promise<void> {
@@ -450,7 +461,7 @@ async function main(): Promise<void> {
         const { location } = topology;
         await Promise.all([
           ...runnable.map((app) =>
-            app.suite ? runSuite(app, appsRoot) : runApp(app, appsRoot, location),
+            app.suite ? runSuites(app, appsRoot) : runApp(app, appsRoot, location),
           ),
           runnable.some((app) => app.name === 'esm') ? cliStatus(esm, location) : undefined,
         ]);
