@@ -88,7 +88,7 @@ const APPS: App[] = [
   { name: 'tests', packages: ['core', 'testing'], run: [], suite: true },
 ];
 
-/** The tests app's runs, one after the other: each starts its own topologies. */
+/** The tests app's runs: each starts its own topology. */
 const SUITES = [
   { runner: 'vitest', command: ['node_modules/.bin/vitest', 'run'], env: {} },
   // CI=true as on a CI machine: it once made the sample pick the container backend.
@@ -343,25 +343,27 @@ async function startRepositoryTopology(): Promise<Topology | undefined> {
   return { location, child, output, standIn: true };
 }
 
-/** Each runner of the tests app in turn, starting its own topologies with the packed package. */
+/** Each runner of the tests app, at once, each starting its own topology with the packed package. */
 async function runSuites(app: App, appsRoot: string): Promise<void> {
-  for (const suite of SUITES) {
-    const outcome = await run(suite.command, join(appsRoot, app.name), TIME_LIMIT.suite, {
-      NO_COLOR: '1',
-      ...suite.env,
-    });
-    // vitest: "Tests  2 passed (2)", jest: "Tests:       1 passed, 1 total"; a failure is
-    // counted before the passes ("Tests  1 failed | 1 passed", "Tests: 1 failed, 1 passed").
-    const passed = /Tests:?\s+(\d+) passed/.exec(outcome.output);
-    const ok = !outcome.timedOut && outcome.code === 0 && passed !== null;
-    record(
-      'suite',
-      `${app.name}: ${suite.runner}`,
-      ok,
-      `${suite.command.join(' ')}: ${describe(outcome, TIME_LIMIT.suite)} after ${outcome.ms} ms\n${outcome.output}`,
-    );
-    if (ok) console.log(`     [${suite.runner}] ${passed?.[1]} tests passed (${outcome.ms} ms)`);
-  }
+  await Promise.all(SUITES.map((suite) => runSuite(app, appsRoot, suite)));
+}
+
+async function runSuite(app: App, appsRoot: string, suite: (typeof SUITES)[number]): Promise<void> {
+  const outcome = await run(suite.command, join(appsRoot, app.name), TIME_LIMIT.suite, {
+    NO_COLOR: '1',
+    ...suite.env,
+  });
+  // vitest: "Tests  2 passed (2)", jest: "Tests:       1 passed, 1 total"; a failure is
+  // counted before the passes ("Tests  1 failed | 1 passed", "Tests: 1 failed, 1 passed").
+  const passed = /Tests:?\s+(\d+) passed/.exec(outcome.output);
+  const ok = !outcome.timedOut && outcome.code === 0 && passed !== null;
+  record(
+    'suite',
+    `${app.name}: ${suite.runner}`,
+    ok,
+    `${suite.command.join(' ')}: ${describe(outcome, TIME_LIMIT.suite)} after ${outcome.ms} ms\n${outcome.output}`,
+  );
+  if (ok) console.log(`     [${suite.runner}] ${passed?.[1]} tests passed (${outcome.ms} ms)`);
 }
 
 async function runApp(app: App, appsRoot: string, location: string): Promise<void> {
