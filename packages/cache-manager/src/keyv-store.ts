@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
+import { TickBatch } from '@sentinelkit/core/internal';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
@@ -10,22 +11,6 @@ import {
   type StoreEvents,
 } from './backend.js';
 import { resolveStoreOptions, type StoreOptions } from './options.js';
-
-/** One caller waiting on a batch of reads: its keys are `keys[from, to)` of the batch. */
-interface ReadWaiter {
-  from: number;
-  to: number;
-  /** A `get` (one value) rather than a `getMany` (an array). */
-  one: boolean;
-  resolve: (value: never) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Reads asked for in one tick, sent together. */
-interface ReadBatch {
-  keys: string[];
-  waiters: ReadWaiter[];
-}
 
 // Keys of one MGET made of concurrent reads: beyond this a new batch starts (a single getMany of
 // more keys still goes as one MGET).
@@ -73,11 +58,11 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /** Read by Keyv: `{ dialect: 'redis' }`. */
   readonly opts: SentinelKeyvStoreOpts;
   readonly #backend: Backend;
-  #batch: ReadBatch | undefined;
-  /** Reads asked for in the current tick. */
-  #reads = 0;
-  /** The last tick had more than one read. */
-  #busy = false;
+  /** The reads of one tick, as one `MGET` (see #batched). */
+  readonly #reads = new TickBatch<(string | null | undefined)[], string[]>(
+    (reads) => this.#readAll(reads),
+    { maxWeight: MAX_BATCH_KEYS, weigh: (keys) => keys.length },
+  );
 
   /**
    * @param source - A location string, core options, or a client to share (a `SentinelClient`, or any `RoutedClient`) (the store
@@ -286,56 +271,27 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    * all wait.
    */
   #batched<T>(keys: string[], one: boolean): Promise<T> {
-    let sendNow = false;
-    if (this.#reads++ === 0) {
-      process.nextTick(() => this.#endTick());
-      sendNow = !this.#busy;
-    }
-    let batch = this.#batch;
-    if (
-      batch === undefined ||
-      (batch.keys.length > 0 && batch.keys.length + keys.length > MAX_BATCH_KEYS)
-    ) {
-      if (batch !== undefined) this.#flush(batch);
-      this.#batch = batch = { keys: [], waiters: [] };
-    }
-    const open = batch;
-    const answer = new Promise<T>((resolve, reject) => {
-      const from = open.keys.length;
-      for (const key of keys) open.keys.push(key);
-      open.waiters.push({ from, to: open.keys.length, one, resolve: resolve as never, reject });
-    });
-    if (sendNow) this.#flush(open);
-    return answer;
+    return this.#reads
+      .get(keys)
+      .then((values) => (one ? orUndefined(values[0]) : values.map(orUndefined)) as T);
   }
 
-  #endTick(): void {
-    if (this.#batch !== undefined) this.#flush(this.#batch);
-    this.#busy = this.#reads > 1;
-    this.#reads = 0;
-  }
-
-  #flush(batch: ReadBatch): void {
-    if (this.#batch === batch) this.#batch = undefined;
-    const { keys, waiters } = batch;
+  /** One read for the reads of a batch (a `GET` for a single key); each gets its keys' values. */
+  #readAll(reads: string[][]): Promise<(string | null | undefined)[][]> {
+    const keys = reads.flat();
     const sent =
       keys.length === 1
         ? this.#backend.read((node) => node.get(keys[0] as string)).then((value) => [value])
         : this.#backend.read((node) => node.mget(keys));
-    sent.then(
-      (values) => {
-        for (const w of waiters) {
-          w.resolve(
-            (w.one
-              ? orUndefined(values[w.from])
-              : values.slice(w.from, w.to).map(orUndefined)) as never,
-          );
-        }
-      },
-      (error: unknown) => {
-        for (const w of waiters) w.reject(error);
-      },
-    );
+    return sent.then((values) => {
+      let from = 0;
+      return reads.map((read) => {
+        const to = from + read.length;
+        const own = values.slice(from, to);
+        from = to;
+        return own;
+      });
+    });
   }
 
   #emitError(error: Error): void {

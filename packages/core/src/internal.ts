@@ -18,3 +18,4 @@ export {
   dataNodeOptions,
   sentinelOptions,
 } from './connections.js';
+export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { TickGate } from './tick-batch.js';
 
 /**
  * Commands that concurrent operations send in one tick leave in one socket write: one syscall
@@ -18,10 +19,8 @@ import type { Redis } from 'ioredis';
  */
 
 interface TickState {
-  /** Operations started on the connection in the current tick. */
-  operations: number;
-  /** The last tick had more than one: cork from the first. */
-  busy: boolean;
+  /** The adaptive per-tick rule (tick-batch.ts); uncorks at the end of the tick. */
+  gate: TickGate;
   corked: boolean;
 }
 
@@ -37,19 +36,24 @@ const states = new WeakMap<Stream, TickState>();
 function stateOf(stream: Stream): TickState {
   let state = states.get(stream);
   if (state === undefined) {
-    state = { operations: 0, busy: false, corked: false };
-    states.set(stream, state);
+    const created: TickState = {
+      gate: new TickGate(() => {
+        if (!created.corked) return;
+        created.corked = false;
+        stream.uncork();
+      }),
+      corked: false,
+    };
+    states.set(stream, created);
+    state = created;
   }
   return state;
 }
 
-function endTick(stream: Stream, state: TickState): void {
-  if (state.corked) {
-    state.corked = false;
-    stream.uncork();
-  }
-  state.busy = state.operations > 1;
-  state.operations = 0;
+function cork(stream: Stream, state: TickState): void {
+  if (state.corked) return;
+  state.corked = true;
+  stream.cork();
 }
 
 /** Called before an operation sends its commands on `redis`: batches them per tick (see above). */
@@ -57,14 +61,8 @@ export function batchCommands(redis: Redis): void {
   const stream = redis.stream;
   if (stream === undefined || stream === null) return;
   const state = stateOf(stream);
-  if (state.operations++ === 0) {
-    process.nextTick(endTick, stream, state);
-    if (!state.busy) return;
-  }
-  if (!state.corked) {
-    state.corked = true;
-    stream.cork();
-  }
+  if (state.gate.enter()) return;
+  cork(stream, state);
 }
 
 /** Corks `redis`'s socket until the end of the tick, whatever the last tick saw. */
@@ -72,9 +70,6 @@ export function corkUntilTickEnd(redis: Redis): void {
   const stream = redis.stream;
   if (stream === undefined || stream === null) return;
   const state = stateOf(stream);
-  if (state.operations++ === 0) process.nextTick(endTick, stream, state);
-  if (!state.corked) {
-    state.corked = true;
-    stream.cork();
-  }
+  state.gate.enter();
+  cork(stream, state);
 }

@@ -6,7 +6,7 @@
  */
 
 import type { RoutedClient } from '@sentinelkit/core';
-import { TickBatch } from './batch.js';
+import { TickBatch } from '@sentinelkit/core/internal';
 import type { Connection } from './writer.js';
 
 /** What a replica holds of a session, and whether it may serve it (the heartbeat). */

@@ -1,7 +1,7 @@
 /**
  * The connect-redis-compatible store: a facade over options.ts (options), read-your-writes.ts
  * (where a session is read from, and when a replica's copy may be served), writer.ts (writes
- * answered only once readers cannot miss them), touches.ts and batch.ts (per-tick batching),
+ * answered only once readers cannot miss them), touches.ts (per-tick EXPIREs; the batching itself is the core's TickBatch),
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
 import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';

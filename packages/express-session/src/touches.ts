@@ -4,7 +4,7 @@
  */
 
 import type { RoutedClient } from '@sentinelkit/core';
-import { TickBatch } from './batch.js';
+import { TickBatch } from '@sentinelkit/core/internal';
 
 /** `EXPIRE` of every key (`KEYS[i]`, `ARGV[i]` seconds): the touches of one tick. */
 const EXPIRE_ALL = "for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[i]) end return #KEYS";

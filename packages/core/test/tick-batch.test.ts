@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { TickBatch } from '../src/batch.js';
+import { TickBatch } from '../src/tick-batch.js';
 
 /** A batch that records what it sent, answering each key with itself upper-cased. */
 function recording(maxKeys?: number) {
   const calls: string[][] = [];
-  const batch = new TickBatch(async (keys: string[]) => {
-    calls.push(keys);
-    return keys.map((k) => k.toUpperCase());
-  }, maxKeys);
+  const batch = new TickBatch(
+    async (keys: string[]) => {
+      calls.push(keys);
+      return keys.map((k) => k.toUpperCase());
+    },
+    maxKeys === undefined ? {} : { maxWeight: maxKeys },
+  );
   return { batch, calls };
 }
 
@@ -31,7 +34,7 @@ describe('TickBatch', () => {
     expect(calls).toEqual([['c', 'd', 'e'], ['f'], ['g']]);
   });
 
-  it('starts a new batch beyond maxKeys', async () => {
+  it('starts a new batch beyond maxWeight', async () => {
     const { batch, calls } = recording(2);
     expect(await Promise.all(['a', 'b', 'c', 'd'].map((k) => batch.get(k)))).toEqual([
       'A',
@@ -57,5 +60,22 @@ describe('TickBatch', () => {
     expect(rejected.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
     fail = false;
     expect(await batch.get('d')).toBe('d');
+  });
+
+  it('weighs items: a new batch starts before an item that would take it past maxWeight', async () => {
+    const calls: string[][][] = [];
+    const batch = new TickBatch(
+      async (reads: string[][]) => {
+        calls.push(reads);
+        return reads.map((keys) => keys.length);
+      },
+      { maxWeight: 3, weigh: (keys) => keys.length },
+    );
+    const sizes = await Promise.all(
+      [['a'], ['b', 'c'], ['d'], ['e', 'f', 'g', 'h']].map((r) => batch.get(r)),
+    );
+    expect(sizes).toEqual([1, 2, 1, 4]);
+    // The first goes at once; ['b','c'] + ['d'] weigh 3; an item heavier than maxWeight goes alone.
+    expect(calls).toEqual([[['a']], [['b', 'c'], ['d']], [['e', 'f', 'g', 'h']]]);
   });
 });
