@@ -20,6 +20,14 @@ export class SentinelWatch {
   private readonly subscribers = new Map<string, Redis>();
   // Connections whose SUBSCRIBE succeeded: a connection can be up with no subscription.
   private readonly subscribed = new WeakSet<Redis>();
+  // Each connection's first subscription attempt, settled or not (see settled()).
+  private readonly starting = new Set<Promise<unknown>>();
+  // Sentinel id (`SENTINEL MYID`) → the address it is watched at; addresses found to be another
+  // name of a sentinel already watched (a hostname given, the IP learnt from its peers).
+  private readonly watchedIds = new Map<string, string>();
+  private readonly aliases = new Set<string>();
+  // Connections closed as aliases, still ending.
+  private readonly ending = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -33,7 +41,7 @@ export class SentinelWatch {
     if (this.closed) return;
     for (const sentinel of sentinels) {
       const key = formatAddress(sentinel);
-      if (this.subscribers.has(key)) continue;
+      if (this.subscribers.has(key) || this.aliases.has(key)) continue;
       const redis = new Redis({
         ...sentinelOptions(this.options, sentinel),
         // Subscriptions live as long as the client; ioredis restores them.
@@ -54,23 +62,61 @@ export class SentinelWatch {
         if (event) this.onEvent(event, receivedAt);
       });
       this.subscribers.set(key, redis);
-      redis.subscribe(...WATCHED_CHANNELS).then(
-        () => this.subscribed.add(redis),
-        (error: unknown) => {
-          // A refusal by ACL will not pass by retrying: say so. Any other failure is the
-          // connection's, and ioredis retries and resubscribes.
-          const message = error instanceof Error ? error.message : String(error);
-          if (!/NOPERM/i.test(message)) return;
-          this.onError(
-            new SentinelKitError(
-              'PERMISSION_DENIED',
-              `sentinel ${key} refused SUBSCRIBE to the sentinel user (sentinelUsername): failovers are followed by polling only: ${message}`,
-              { cause: error },
-            ),
-          );
-        },
+      const starting = this.identify(key, redis).then((alias) =>
+        alias ? undefined : this.subscribe(key, redis),
       );
+      this.starting.add(starting);
+      void starting.finally(() => this.starting.delete(starting));
     }
+  }
+
+  /**
+   * One sentinel, one watch: a sentinel given by hostname is learnt again by IP from its peers'
+   * `SENTINEL sentinels`. The connection asks the sentinel's id first; one already watched at
+   * another address is closed, and its address not dialled again. A sentinel that does not say
+   * (older than 6.2, or the ACL user may not ask) is watched as before.
+   */
+  private async identify(key: string, redis: Redis): Promise<boolean> {
+    const id = await redis.call('SENTINEL', 'MYID').then(String, () => undefined);
+    if (id === undefined || this.closed || this.subscribers.get(key) !== redis) return false;
+    const owner = this.watchedIds.get(id);
+    if (owner === undefined || owner === key) {
+      this.watchedIds.set(id, key);
+      return false;
+    }
+    this.subscribers.delete(key);
+    this.aliases.add(key);
+    const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+    this.ending.add(ended);
+    void ended.then(() => this.ending.delete(ended));
+    redis.disconnect();
+    return true;
+  }
+
+  private subscribe(key: string, redis: Redis): Promise<void> {
+    return redis.subscribe(...WATCHED_CHANNELS).then(
+      () => {
+        this.subscribed.add(redis);
+      },
+      (error: unknown) => {
+        // A refusal by ACL will not pass by retrying: say so. Any other failure is the
+        // connection's, and ioredis retries and resubscribes.
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/NOPERM/i.test(message)) return;
+        this.onError(
+          new SentinelKitError(
+            'PERMISSION_DENIED',
+            `sentinel ${key} refused SUBSCRIBE to the sentinel user (sentinelUsername): failovers are followed by polling only: ${message}`,
+            { cause: error },
+          ),
+        );
+      },
+    );
+  }
+
+  /** Resolves once every connection opened so far has subscribed or failed its first attempt. */
+  async settled(): Promise<void> {
+    while (this.starting.size > 0) await Promise.allSettled([...this.starting]);
   }
 
   /** Number of sentinels whose subscription is live right now. */
@@ -87,8 +133,9 @@ export class SentinelWatch {
     this.closed = true;
     const all = [...this.subscribers.values()];
     this.subscribers.clear();
-    await Promise.all(
-      all.map((redis) => {
+    await Promise.all([
+      ...this.ending,
+      ...all.map((redis) => {
         // Between reconnect attempts there is no socket, and disconnect() only
         // cancels the next attempt without emitting 'end'.
         if (redis.status === 'end') return undefined;
@@ -101,7 +148,7 @@ export class SentinelWatch {
         redis.disconnect();
         return ended;
       }),
-    );
+    ]);
   }
 }
 
