@@ -51,6 +51,8 @@ export class SentinelLink {
   private readonly secrets: (string | undefined)[];
   private stopped = false;
   private readonly surveying = new Set<Redis>();
+  // Learnt sentinels forgotten (see forget()): not learnt again while the peers still list them.
+  private readonly forgotten = new Set<string>();
 
   constructor(
     private readonly options: ResolvedSentinelClientOptions,
@@ -128,8 +130,12 @@ export class SentinelLink {
   /** Adds sentinels learnt from `SENTINEL sentinels` (spec point 9); true when the list grew. */
   learn(addresses: readonly NodeAddress[]): boolean {
     let grew = false;
-    for (const announced of addresses) {
-      const address = applyNatMap(announced, this.options.natMap);
+    const mapped = addresses.map((announced) => applyNatMap(announced, this.options.natMap));
+    // One no longer listed may be learnt again once a peer lists it (it came back).
+    const listed = new Set(mapped.map(formatAddress));
+    for (const key of this.forgotten) if (!listed.has(key)) this.forgotten.delete(key);
+    for (const address of mapped) {
+      if (this.forgotten.has(formatAddress(address))) continue;
       if (this.known.some((k) => k.host === address.host && k.port === address.port)) continue;
       if (this.known.length >= MAX_SENTINELS) break;
       this.known.push(address);
@@ -151,6 +157,22 @@ export class SentinelLink {
     return answers
       .filter((answer) => answer !== undefined)
       .sort((a, b) => (b.epoch ?? -1) - (a.epoch ?? -1));
+  }
+
+  /**
+   * Forgets a sentinel learnt from `SENTINEL sentinels` (one given in the options stays); true
+   * when it was known and learnt.
+   */
+  forget(address: NodeAddress): boolean {
+    const given = this.options.sentinels.some(
+      (s) => s.host === address.host && s.port === address.port,
+    );
+    const index = this.known.findIndex((k) => k.host === address.host && k.port === address.port);
+    if (given || index < 0) return false;
+    const [forgotten] = this.known.splice(index, 1);
+    if (forgotten) this.drop(forgotten);
+    this.forgotten.add(formatAddress(address));
+    return true;
   }
 
   /** Moves a sentinel that gave a stale answer to the end of the list. */

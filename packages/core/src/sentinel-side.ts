@@ -13,6 +13,14 @@ import { type SentinelAnswer, SentinelLink } from './sentinel-link.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import { formatAddress, type NodeAddress } from './types.js';
 
+/**
+ * A learnt sentinel whose watch connection stayed down this long is forgotten (see
+ * #forgetUnreachable). Sentinel itself flags a peer it cannot reach (`s_down`) within its
+ * `down-after-milliseconds`, and flagged peers are never learnt: a minute is past that for the
+ * usual settings, and long enough for a sentinel restarting at the same address to come back.
+ */
+export const FORGET_UNREACHABLE_MS = 60_000;
+
 export class SentinelSide {
   readonly link: SentinelLink;
   readonly #watch: SentinelWatch;
@@ -61,7 +69,8 @@ export class SentinelSide {
 
   /** Brings sentinels and replicas in line with what a sentinel said. */
   async reconcile(answer: SentinelAnswer, deadline: number): Promise<void> {
-    if (this.link.learn(answer.sentinels)) {
+    const learnt = this.link.learn(answer.sentinels);
+    if (this.#forgetUnreachable() || learnt) {
       this.context.emit({
         type: 'SENTINEL_LIST_CHANGE',
         sentinels: this.link.sentinels.map((s) => ({ ...s })),
@@ -72,6 +81,23 @@ export class SentinelSide {
     // A lagging sentinel describes replicas of another master: not ours to act on.
     if (!master || !sameAddress(master.announced, answer.master)) return;
     await this.rotation.reconcile(answer, master, deadline);
+  }
+
+  /**
+   * Forgets the learnt sentinels (never those of the options) whose watch connection has been
+   * down for {@link FORGET_UNREACHABLE_MS}: a churned Kubernetes pod IP is not dialled forever.
+   * True when one was forgotten.
+   */
+  #forgetUnreachable(): boolean {
+    let forgot = false;
+    for (const sentinel of [...this.link.sentinels]) {
+      const down = this.#watch.downFor(sentinel);
+      if (down === undefined || down < FORGET_UNREACHABLE_MS) continue;
+      if (!this.link.forget(sentinel)) continue;
+      void this.#watch.unwatch(sentinel);
+      forgot = true;
+    }
+    return forgot;
   }
 
   /** Asks Sentinel for the current topology and brings the client's view in line. */

@@ -26,6 +26,8 @@ export class SentinelWatch {
   // name of a sentinel already watched (a hostname given, the IP learnt from its peers).
   private readonly watchedIds = new Map<string, string>();
   private readonly aliases = new Set<string>();
+  // Address → since when (clock ms) its connection has not been up; absent while it is up.
+  private readonly downSince = new Map<string, number>();
   // Connections closed as aliases, still ending.
   private readonly ending = new Set<Promise<void>>();
   private closed = false;
@@ -55,6 +57,11 @@ export class SentinelWatch {
         disconnectTimeout: 0,
       });
       redis.on('error', this.onError);
+      this.downSince.set(key, this.options.clock());
+      redis.on('ready', () => this.downSince.delete(key));
+      redis.on('close', () => {
+        if (!this.downSince.has(key)) this.downSince.set(key, this.options.clock());
+      });
       handleResubscribeFailures(redis);
       redis.on('message', (channel: string, message: string) => {
         const receivedAt = this.options.clock();
@@ -114,6 +121,24 @@ export class SentinelWatch {
     );
   }
 
+  /**
+   * Milliseconds the connection to `sentinel` has been down (never up since it was opened, or
+   * lost since), `undefined` while it is up or not watched.
+   */
+  downFor(sentinel: NodeAddress): number | undefined {
+    const since = this.downSince.get(formatAddress(sentinel));
+    return since === undefined ? undefined : this.options.clock() - since;
+  }
+
+  /** Stops watching `sentinel` (forgotten: see SentinelSide); resolves once its socket closed. */
+  async unwatch(sentinel: NodeAddress): Promise<void> {
+    const key = formatAddress(sentinel);
+    const redis = this.subscribers.get(key);
+    this.subscribers.delete(key);
+    this.downSince.delete(key);
+    if (redis) await stop(redis);
+  }
+
   /** Resolves once every connection opened so far has subscribed or failed its first attempt. */
   async settled(): Promise<void> {
     while (this.starting.size > 0) await Promise.allSettled([...this.starting]);
@@ -133,23 +158,23 @@ export class SentinelWatch {
     this.closed = true;
     const all = [...this.subscribers.values()];
     this.subscribers.clear();
-    await Promise.all([
-      ...this.ending,
-      ...all.map((redis) => {
-        // Between reconnect attempts there is no socket, and disconnect() only
-        // cancels the next attempt without emitting 'end'.
-        if (redis.status === 'end') return undefined;
-        if (redis.status === 'reconnecting') {
-          redis.disconnect();
-          // Timers of the same delay fire in order: once this one has, ioredis' has too.
-          return new Promise<void>((resolve) => setTimeout(resolve, 0));
-        }
-        const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
-        redis.disconnect();
-        return ended;
-      }),
-    ]);
+    await Promise.all([...this.ending, ...all.map(stop)]);
   }
+}
+
+/** Closes a subscriber for good; resolves once it has ended. */
+function stop(redis: Redis): Promise<void> | undefined {
+  // Between reconnect attempts there is no socket, and disconnect() only
+  // cancels the next attempt without emitting 'end'.
+  if (redis.status === 'end') return undefined;
+  if (redis.status === 'reconnecting') {
+    redis.disconnect();
+    // Timers of the same delay fire in order: once this one has, ioredis' has too.
+    return new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+  redis.disconnect();
+  return ended;
 }
 
 /**

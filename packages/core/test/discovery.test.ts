@@ -69,6 +69,15 @@ function client(
   return created;
 }
 
+/** Resolves once `check()` holds (checked every few ms); fails the test after `timeoutMs`. */
+async function untilCondition(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const startedAt = Date.now();
+  while (!check()) {
+    if (Date.now() - startedAt > timeoutMs) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** The rejection reason of `promise`; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -544,6 +553,38 @@ describe('discovery: learning sentinels (spec point 9)', () => {
     expect(changes).toEqual([
       { type: 'SENTINEL_LIST_CHANGE', sentinels: [at(seed), at(newcomer)] },
     ]);
+  });
+
+  it('a learnt sentinel unreachable for 60 s is forgotten, and not learnt again while still listed', async () => {
+    const master = await fakeDataNode(masterRole);
+    // A sentinel whose address went away (a Kubernetes pod IP that churned), still listed.
+    const gone = await closedPort();
+    const seed = await knows(at(master), { sentinels: () => [sentinelEntry(gone)] });
+    let skew = 0;
+    const c = client([seed], { clock: () => Date.now() + skew, sentinelPollInterval: 20 });
+    const lists: NodeAddress[][] = [];
+    c.on('topology-change', (e) => {
+      if (e.type === 'SENTINEL_LIST_CHANGE') lists.push(e.sentinels);
+    });
+    await c.connect();
+    expect(c.topology().sentinels).toEqual([at(seed), gone]);
+
+    const forgotten = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not forgotten; client: ${c}`)), 3000);
+      c.on('topology-change', (e) => {
+        if (e.type === 'SENTINEL_LIST_CHANGE' && e.sentinels.length === 1) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    skew = 60_000;
+    await forgotten;
+    // More polls, each listing it again: it stays forgotten.
+    const queries = c.stats().sentinelQueries;
+    await untilCondition(() => c.stats().sentinelQueries >= queries + 3);
+    expect(c.topology().sentinels).toEqual([at(seed)]);
+    expect(lists).toEqual([[at(seed), gone], [at(seed)]]);
   });
 
   it('no SENTINEL_LIST_CHANGE when SENTINEL sentinels lists only known sentinels', async () => {
