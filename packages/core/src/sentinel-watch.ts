@@ -69,8 +69,11 @@ export class SentinelWatch {
         if (event) this.onEvent(event, receivedAt);
       });
       this.subscribers.set(key, redis);
+      // Not on a connection closed meanwhile (an alias, or close()): it has nothing to subscribe.
       const starting = this.identify(key, redis).then((alias) =>
-        alias ? undefined : this.subscribe(key, redis),
+        alias || this.closed || this.subscribers.get(key) !== redis
+          ? undefined
+          : this.subscribe(key, redis),
       );
       this.starting.add(starting);
       void starting.finally(() => this.starting.delete(starting));
