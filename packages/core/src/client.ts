@@ -13,7 +13,7 @@ import { refusalOf } from './command-policy.js';
 import { connectionSetup, type Redis, secretsOf } from './connections.js';
 import { type ClientContext, closedError } from './context.js';
 import type { RoutedClient, RoutedTopology } from './contract.js';
-import { type NodeView, waitForEnd } from './data-node.js';
+import { type NodeView, type ServedBy, waitForEnd } from './data-node.js';
 import { discover } from './discovery.js';
 import { asReportable, ErrorThrottle } from './error-reports.js';
 import type { SentinelClientEvents } from './events.js';
@@ -30,7 +30,7 @@ import { commandKind } from './routing.js';
 import { SentinelSide } from './sentinel-side.js';
 import { formatAddress, type NodeAddress } from './types.js';
 
-export type { NodeView } from './data-node.js';
+export type { NodeView, ServedBy } from './data-node.js';
 export type { ReadOptions, WriteOptions } from './operations.js';
 
 /** Lifecycle of a {@link SentinelClient}. */
@@ -187,8 +187,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
    * `LOADING`, `MASTERDOWN`) runs once more on another healthy replica or the
    * master, and that node leaves the rotation until it is verified again. With
    * `'replica-only'` and no healthy replica it rejects with `NO_REPLICA_AVAILABLE`.
+   * `fn`'s second argument says which node it runs on: `{ role, address }`.
    */
-  read<T>(fn: (node: Redis) => Promise<T>, options?: ReadOptions): Promise<T> {
+  read<T>(fn: (node: Redis, servedBy: ServedBy) => Promise<T>, options?: ReadOptions): Promise<T> {
     return this.#operations.read(fn, options);
   }
 

@@ -1,5 +1,5 @@
 import type { ClientStatus } from './client.js';
-import type { NodeView } from './data-node.js';
+import type { NodeView, ServedBy } from './data-node.js';
 import type { TopologyEvent } from './events.js';
 import type { ReadOptions, WriteOptions } from './operations.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -69,8 +69,15 @@ export interface RoutedClient {
    * run again on the new master if the old one is lost with them in flight.
    */
   write<T>(fn: (master: RedisConnection) => Promise<T>, options?: WriteOptions): Promise<T>;
-  /** Runs `fn` with the connection of a node chosen by `readFrom` for this one call. */
-  read<T>(fn: (node: RedisConnection) => Promise<T>, options?: ReadOptions): Promise<T>;
+  /**
+   * Runs `fn` with the connection of a node chosen by `readFrom` for this one call, and tells
+   * it which node that is (`servedBy`: its role and address), so that a caller can weigh the
+   * answer (a replica's may lag) without asking for the whole topology.
+   */
+  read<T>(
+    fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>,
+    options?: ReadOptions,
+  ): Promise<T>;
   /** Sends one command, routed by its kind (read-only commands as `read`, others as `write`). */
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   /** Stops following the topology and closes every connection; no socket or timer is left. */

@@ -181,6 +181,25 @@ export function attempt<T>(
   }
 }
 
+/** The node a `read()` callback runs on: its role now and its address (after the NAT map). */
+export interface ServedBy {
+  role: 'master' | 'replica';
+  address: NodeAddress;
+}
+
+/** A `read()` callback: the node's connection, and which node it is. */
+export type ReadCallback<T> = (node: Redis, servedBy: ServedBy) => Promise<T>;
+
+/** {@link attempt} for a read: `fn` also learns which node it runs on, in which role. */
+export function attemptRead<T>(
+  fn: ReadCallback<T>,
+  node: { redis: Redis; address: NodeAddress },
+  role: ServedBy['role'],
+): Promise<T> {
+  const servedBy: ServedBy = { role, address: { ...node.address } };
+  return attempt((redis) => fn(redis, servedBy), node.redis, 'read');
+}
+
 /** Resolves once `redis` has ended. */
 export function waitForEnd(redis: Redis): Promise<void> {
   if (redis.status === 'end') return Promise.resolve();

@@ -21,11 +21,11 @@ export function deadlineOf(fn: object): AbortSignal | undefined {
   return deadlines.get(fn);
 }
 
-export function withDeadline<N, T>(
+export function withDeadline<N, T, R extends unknown[] = []>(
   timeout: number,
   what: 'read' | 'write',
-  fn: (node: N) => Promise<T>,
-  start: (guarded: (node: N) => Promise<T>) => Promise<T>,
+  fn: (node: N, ...rest: R) => Promise<T>,
+  start: (guarded: (node: N, ...rest: R) => Promise<T>) => Promise<T>,
 ): Promise<T> {
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
     return Promise.reject(
@@ -38,10 +38,10 @@ export function withDeadline<N, T>(
   }
   let expired = false;
   let sent = false;
-  const guarded = (node: N): Promise<T> => {
+  const guarded = (node: N, ...rest: R): Promise<T> => {
     if (expired) return Promise.reject(timedOut(what, timeout, false));
     sent = true;
-    return fn(node);
+    return fn(node, ...rest);
   };
   const deadline = new AbortController();
   deadlines.set(guarded, deadline.signal);

@@ -3,6 +3,7 @@ export type {
   ClientStatus,
   NodeView,
   ReadOptions,
+  ServedBy,
   TopologySnapshot,
   WriteOptions,
 } from './client.js';

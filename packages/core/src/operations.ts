@@ -7,7 +7,7 @@
 import { isWaitRefused } from './connection-errors.js';
 import type { Redis } from './connections.js';
 import type { ClientContext } from './context.js';
-import { attempt, type DataNode } from './data-node.js';
+import { attempt, attemptRead, type DataNode, type ReadCallback } from './data-node.js';
 import { deadlineOf, withDeadline } from './deadline.js';
 import { describeReplication } from './durable.js';
 import { SentinelKitError } from './errors.js';
@@ -104,7 +104,7 @@ export class OperationRunner {
   }
 
   /** See {@link SentinelClient.read}. */
-  read<T>(fn: (node: Redis) => Promise<T>, options?: ReadOptions): Promise<T> {
+  read<T>(fn: ReadCallback<T>, options?: ReadOptions): Promise<T> {
     if (options?.timeout !== undefined) {
       const { timeout, ...rest } = options;
       return withDeadline(timeout, 'read', fn, (guarded) => this.read(guarded, rest));
@@ -121,7 +121,7 @@ export class OperationRunner {
     if (target.kind === 'replica') {
       const node = target.node;
       node.reads++;
-      return attempt(fn, node.redis, 'read').catch((error: unknown) =>
+      return attemptRead(fn, node, 'replica').catch((error: unknown) =>
         this.#retryRead(error, node, fn, options),
       );
     }
@@ -216,7 +216,7 @@ export class OperationRunner {
   async #retryRead<T>(
     error: unknown,
     failed: DataNode,
-    fn: (node: Redis) => Promise<T>,
+    fn: ReadCallback<T>,
     options: ReadOptions | undefined,
   ): Promise<T> {
     const decision = decideReplicaReadFailure(error);
@@ -239,7 +239,7 @@ export class OperationRunner {
     );
     if (other) {
       other.reads++;
-      return attempt(fn, other.redis, 'read');
+      return attemptRead(fn, other, 'replica');
     }
     if ((options?.readFrom ?? this.context.options.readFrom) === 'replica-only') {
       throw this.#noReplicaError();
@@ -247,7 +247,7 @@ export class OperationRunner {
     return this.#readOnMaster(fn, false);
   }
 
-  #readOnMaster<T>(fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
+  #readOnMaster<T>(fn: ReadCallback<T>, mayRetry: boolean): Promise<T> {
     const node = this.master.node;
     if (!node) {
       return this.master
@@ -257,9 +257,9 @@ export class OperationRunner {
     return this.#readOnNode(node, fn, mayRetry);
   }
 
-  #readOnNode<T>(node: DataNode, fn: (node: Redis) => Promise<T>, mayRetry: boolean): Promise<T> {
+  #readOnNode<T>(node: DataNode, fn: ReadCallback<T>, mayRetry: boolean): Promise<T> {
     this.masterReads++;
-    return attempt(fn, node.redis, 'read').catch(async (error: unknown) => {
+    return attemptRead(fn, node, 'master').catch(async (error: unknown) => {
       const decision = decideMasterReadFailure(error, mayRetry);
       if (decision.outcome !== 'rerun') throw error;
       // Reads are safe to repeat: once more, on whichever node is master then.

@@ -42,6 +42,32 @@ describe('routing on a real topology (1 master, 2 replicas, 3 sentinels)', () =>
     );
   });
 
+  it('read() tells its callback which node answered: the role and the address it ran on', async () => {
+    const master = await topology.currentMaster();
+    const replicaPorts = (await topology.replicas()).map((n) => n.port);
+    // The node's own port (INFO server), not the client's view: the callback must be told the truth.
+    const portOf = async (node: Parameters<Parameters<SentinelClient['read']>[0]>[0]) =>
+      Number(/tcp_port:(\d+)/.exec(await node.info('server'))?.[1]);
+    const onMaster = await client.read(
+      async (node, servedBy) => ({ servedBy, port: await portOf(node) }),
+      { readFrom: 'master' },
+    );
+    expect(onMaster.servedBy).toEqual({
+      role: 'master',
+      address: { host: '127.0.0.1', port: master.port },
+    });
+    expect(onMaster.port).toBe(master.port);
+    for (let i = 0; i < 10; i++) {
+      const onReplica = await client.read(
+        async (node, servedBy) => ({ servedBy, port: await portOf(node) }),
+        { readFrom: 'replica-only' },
+      );
+      expect(onReplica.servedBy.role).toBe('replica');
+      expect(replicaPorts).toContain(onReplica.servedBy.address.port);
+      expect(onReplica.port).toBe(onReplica.servedBy.address.port);
+    }
+  });
+
   it('writes, scripts, transactions and SCAN land on the master only', async () => {
     for (let i = 0; i < 50; i++) await client.write((r) => r.set(`w:${i}`, String(i)));
     await client.write((r) => r.multi().set('w:tx', '1').incr('w:counter').exec());

@@ -5,13 +5,13 @@
  * that lacks it has either acknowledged it or lost its heartbeat.
  */
 
-import type { RoutedClient } from '@sentinelkit/core';
+import type { RoutedClient, ServedBy } from '@sentinelkit/core';
 import { TickBatch } from '@sentinelkit/core/internal';
-import type { Connection } from './writer.js';
 
 /** What a replica holds of a session, and whether it may serve it (the heartbeat). */
 interface ReplicaCopy {
-  node: Connection;
+  /** The node that answered, as the client says (a read falls back to the master). */
+  servedBy: ServedBy;
   data: string | null;
   heartbeat: string | null;
   ttl?: number | undefined;
@@ -50,10 +50,10 @@ export class SessionReader {
   ) {
     const heartbeat = settings.heartbeatKey;
     this.#replicaReads = new TickBatch((keys) =>
-      this.client.read(async (node) => {
+      this.client.read(async (node, servedBy) => {
         const values = await node.mget(...keys, heartbeat);
         const beat = values[keys.length] ?? null;
-        return keys.map((_, i) => ({ node, data: values[i] ?? null, heartbeat: beat }));
+        return keys.map((_, i) => ({ servedBy, data: values[i] ?? null, heartbeat: beat }));
       }),
     );
     this.#masterReads = new TickBatch((keys) =>
@@ -116,16 +116,7 @@ export class SessionReader {
       this.counters.replicaReads++;
       return true;
     }
-    const node = copy.node.options;
-    const isMaster = this.client
-      .topology()
-      .shards.some(
-        ({ master }) =>
-          master !== undefined &&
-          master.address.host === node.host &&
-          master.address.port === node.port,
-      );
-    if (isMaster) {
+    if (copy.servedBy.role === 'master') {
       this.counters.masterReads++;
       return true;
     }
@@ -134,12 +125,12 @@ export class SessionReader {
 
   /** A session and the heartbeat from one replica, with the session's PTTL (for touchAfter). */
   #readReplicaWithTtl(key: string): Promise<ReplicaCopy> {
-    return this.client.read(async (node) => {
+    return this.client.read(async (node, servedBy) => {
       const [values, ttl] = await Promise.all([
         node.mget(key, this.settings.heartbeatKey),
         node.pttl(key),
       ]);
-      return { node, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
+      return { servedBy, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
     });
   }
 }

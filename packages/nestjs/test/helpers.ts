@@ -10,6 +10,7 @@ import type {
   RoutedClientStats,
   SentinelClient,
   SentinelClientEvents,
+  ServedBy,
   TopologyEvent,
   TopologySnapshot,
 } from '@sentinelkit/core';
@@ -111,18 +112,22 @@ export class FakeClient extends EventEmitter<SentinelClientEvents> implements Ro
   }
 
   /** Runs `fn` with a node that answers `PING` only (with `pingError` when set). */
-  async read<T>(fn: (node: RedisConnection) => Promise<T>, _options?: ReadOptions): Promise<T> {
+  async read<T>(
+    fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>,
+    _options?: ReadOptions,
+  ): Promise<T> {
     const node = {
       ping: async () => {
         if (this.pingError) throw this.pingError;
         return 'PONG';
       },
     };
-    return fn(node as unknown as RedisConnection);
+    const address = this.snapshot.master?.address ?? { host: '127.0.0.1', port: 6379 };
+    return fn(node as unknown as RedisConnection, { role: 'master', address });
   }
 
   async write<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T> {
-    return this.read(fn);
+    return this.read((node) => fn(node));
   }
 
   /** This fake, typed as what the module expects. */
