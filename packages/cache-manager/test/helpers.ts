@@ -1,6 +1,6 @@
 // Direct access to the nodes of a topology (not through the store under test), and waits on the
 // client's real state. Built on the helpers of @sentinelkit/testing.
-import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import type { TopologyEvent } from '@sentinelkit/core';
 import {
   nextTopologyEvent as nextEvent,
   onMaster,
@@ -18,13 +18,7 @@ export {
 } from '@sentinelkit/testing';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
-export function nextTopologyEvent(
-  client: RoutedClient,
-  match: (event: TopologyEvent) => boolean,
-  timeoutMs = 15_000,
-): Promise<TopologyEvent> {
-  return nextEvent<TopologyEvent>(client, match, timeoutMs);
-}
+export const nextTopologyEvent = nextEvent<TopologyEvent>;
 
 /** `calls` and `rejected_calls` (e.g. `READONLY` on a replica) of `command` on `node`. */
 export async function commandStats(

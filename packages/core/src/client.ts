@@ -12,7 +12,7 @@ import { inspect } from 'node:util';
 import { refusalOf } from './command-policy.js';
 import { connectionSetup, type Redis, secretsOf } from './connections.js';
 import { type ClientContext, closedError } from './context.js';
-import type { RoutedClient, RoutedTopology } from './contract.js';
+import type { RoutedClient, RoutedClientStats, RoutedTopology } from './contract.js';
 import { type NodeView, type ServedBy, waitForEnd } from './data-node.js';
 import { discover } from './discovery.js';
 import { asReportable, ErrorThrottle } from './error-reports.js';
@@ -50,28 +50,14 @@ export interface TopologySnapshot extends RoutedTopology {
   watchedSentinels: number;
 }
 
-/** Counters since the client was created. */
-export interface ClientStats {
-  /** Operations run on the master through `write()` (or routed writes of `call()`), retries included. */
-  writes: number;
-  /** Reads served by the master (no healthy replica, `readFrom: 'master'`, or a retry). */
-  masterReads: number;
+/** Counters since the client was created: the contract's, and the Sentinel queries. */
+export interface ClientStats extends RoutedClientStats {
   /** Reads served by replicas, keyed by `host:port` (after the NAT map). */
   replicaReads: Record<string, number>;
-  /** Times writes moved to another master after the first discovery. */
-  masterChanges: number;
-  /** Writes run again on a new master after the old one was lost with them in flight. */
-  writeRetries: number;
-  /** Reads run again on another node after a node failed them. */
-  readRetries: number;
-  /** Operations rejected because of a failover (`COMMAND_MAY_HAVE_EXECUTED`, `MASTER_UNAVAILABLE`). */
-  failoverRejections: number;
   /** Times the client asked Sentinel for the topology (polls and event-driven refreshes). */
   sentinelQueries: number;
   /** Of those, the ones no sentinel answered. */
   sentinelQueryFailures: number;
-  /** Operations waiting now for a master (a gauge, not a counter): 0 whenever one is known. */
-  waitingForMaster: number;
 }
 
 // Each cause of 'error' events (code and node) is reported once per window, with a count.

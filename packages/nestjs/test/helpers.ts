@@ -27,13 +27,7 @@ export {
 } from '@sentinelkit/testing';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
-export function nextTopologyEvent(
-  client: RoutedClient,
-  match: (event: TopologyEvent) => boolean,
-  timeoutMs = 15_000,
-): Promise<TopologyEvent> {
-  return nextEvent<TopologyEvent>(client, match, timeoutMs);
-}
+export const nextTopologyEvent = nextEvent<TopologyEvent>;
 
 /** The base URL of an application listening on an ephemeral port of 127.0.0.1. */
 export async function listen(app: INestApplication): Promise<string> {

@@ -1,15 +1,10 @@
 import { Redis } from 'ioredis';
+import { onNode } from '../src/client-waits.js';
 import type { SentinelTopology, TopologyNode } from '../src/index.js';
 import { isPortFree } from '../src/ports.js';
 
 /** Runs one command on a node directly, with the topology's credentials. */
-export function onNode(
-  topology: SentinelTopology,
-  node: TopologyNode,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  return topology.command(node, ...command);
-}
+export { onNode };
 
 /** Runs one command on 127.0.0.1:`port` as the given user (none: the default user). */
 export async function onPort(

@@ -1,6 +1,6 @@
 import type { SentinelTopology } from '@sentinelkit/testing';
 import * as waits from '@sentinelkit/testing';
-import type { RoutedClient, TopologyEvent } from '../../src/index.js';
+import type { TopologyEvent } from '../../src/index.js';
 
 export {
   commandCount,
@@ -11,13 +11,7 @@ export {
 } from '@sentinelkit/testing';
 
 /** Resolves with the first topology event that matches, or rejects after `timeoutMs`. */
-export function nextTopologyEvent(
-  client: RoutedClient,
-  match: (event: TopologyEvent) => boolean,
-  timeoutMs = 15_000,
-): Promise<TopologyEvent> {
-  return waits.nextTopologyEvent<TopologyEvent>(client, match, timeoutMs);
-}
+export const nextTopologyEvent = waits.nextTopologyEvent<TopologyEvent>;
 
 export const portOf = (address: { port: number }) => address.port;
 
