@@ -9,7 +9,7 @@
  *   pnpm bench:failover
  *
  * Knobs (environment): BENCH_RUNS, BENCH_FAULTS, BENCH_CLIENTS, BENCH_DOCS,
- * BENCH_TRACE; see the options table in the failover section of docs/benchmarks.md.
+ * BENCH_TRACE, BENCH_PICTURES; see the options table in the failover section of docs/benchmarks.md.
  */
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -18,8 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSentinelClient, type FailoverTimings } from '@sentinelkit/core';
 import {
+  readTimelineSvg,
+  renderTimelineSvg,
   type SentinelTopology,
   startSentinelTopology,
+  type TimelineMarker,
+  type TimelinePanel,
   type TopologyNode,
 } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
@@ -37,6 +41,12 @@ import {
 
 const COMMAND = 'pnpm bench:failover';
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+/** The timeline of each fault, drawn next to the page: docs/failover-<fault>.svg. */
+const pictureName = (fault: Fault) => `failover-${fault}.svg`;
+const picturePath = (fault: Fault) =>
+  fileURLToPath(new URL(`../docs/${pictureName(fault)}`, import.meta.url));
+/** Width of a time slice in the pictures. */
+const PICTURE_BUCKET_MS = 50;
 const START_MARKER = '<!-- failover:start -->';
 const END_MARKER = '<!-- failover:end -->';
 
@@ -64,6 +74,8 @@ const SUBSET = FAULTS.length < FAULT_IDS.length || CLIENTS.length < CLIENT_IDS.l
 const WRITE_DOCS = process.env.BENCH_DOCS !== '0' && !SUBSET;
 // BENCH_TRACE=file writes every run's events and writes there, as JSON.
 const TRACE_PATH = process.env.BENCH_TRACE || undefined;
+/** Draw the pictures (docs/failover-<fault>.svg) even when the page is not written. */
+const PICTURES = process.env.BENCH_PICTURES === '1';
 
 /** Writes per second, issued by a timer whether or not earlier ones have answered. */
 const RATE = 200;
@@ -378,6 +390,9 @@ interface Trace {
 
 const traces: Trace[] = [];
 
+/** Every run's writes and which acknowledged ones were missing afterwards, for the pictures. */
+const runWrites = new Map<RunResult, { writes: readonly WriteRecord[]; missing: Set<number> }>();
+
 /** Acknowledged keys read back with MGET on `node`: the records whose value is not there. */
 async function missingOn(node: TopologyNode, acked: readonly WriteRecord[]): Promise<Set<number>> {
   const redis = new Redis({
@@ -497,6 +512,7 @@ async function runOnce(
       thawAt,
       healthyAt,
     };
+    runWrites.set(result, { writes: records, missing });
     if (TRACE_PATH) {
       traces.push({
         result,
@@ -779,6 +795,11 @@ function optionsTable(): string {
         '(none)',
         "A file to write every run's sentinel events, client events and writes to, as JSON.",
       ],
+      [
+        '`BENCH_PICTURES`',
+        '`0`',
+        '`1` draws `docs/failover-<fault>.svg` also when this page is not rewritten (they are drawn whenever it is).',
+      ],
     ],
   );
 }
@@ -810,7 +831,8 @@ function section(
   notes: readonly string[],
 ): string {
   const perFault = FAULTS.map(
-    (fault) => `### ${FAULT_LABELS[fault]}\n\n${summaryTable(results, fault)}`,
+    (fault) =>
+      `### ${FAULT_LABELS[fault]}\n\n${summaryTable(results, fault)}\n\n![${FAULT_LABELS[fault]}: acknowledged writes per ${PICTURE_BUCKET_MS} ms around the fault, one panel per client (its median run), with the fault, +switch-master${fault === 'freeze' ? ' and the thaw' : ''} marked](${pictureName(fault)})`,
   ).join('\n\n');
   const goalsList = goals(results);
   return reflow(`Goals (issue 4), for sentinelkit: the first successful write **≤ ${GOAL_MEDIAN_MS} ms (median) and ≤ ${GOAL_WORST_MS} ms (worst run) after \`+switch-master\`**, for a kill and for a freeze of the master; **0 failed idempotent writes**; **0 acknowledged writes missing** after a freeze and thaw of the master. ioredis is measured in the same run for comparison.
@@ -853,6 +875,84 @@ ${errorList(results)}${notes.length === 0 ? '' : `\n\nRuns repeated after an err
 Environment variables read by \`bench/failover.ts\`:
 
 ${optionsTable()}`);
+}
+
+// ---------------------------------------------------------------- pictures
+
+const FAULT_VERBS: Record<Fault, string> = {
+  kill: 'kill (SIGKILL)',
+  freeze: 'freeze (SIGSTOP)',
+};
+
+/** The run of a client whose first write after the switch is the median one (none: last). */
+function medianRun(results: readonly RunResult[]): RunResult | undefined {
+  const sorted = [...results].sort(
+    (a, b) => (a.firstSuccess ?? Infinity) - (b.firstSuccess ?? Infinity),
+  );
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * One panel per client, each its median run, aligned on the fault: acknowledged writes (and
+ * failed ones) per 50 ms, with the fault, `+switch-master` and the thaw marked.
+ */
+function picture(results: readonly RunResult[], fault: Fault): string | undefined {
+  const drawn = CLIENTS.map((client) => medianRun(byClient(results, fault, client))).filter(
+    (r): r is RunResult => r !== undefined,
+  );
+  if (drawn.length === 0) return undefined;
+  const panels: TimelinePanel[] = drawn.map((r) => {
+    const { writes, missing } = runWrites.get(r) ?? { writes: [], missing: new Set<number>() };
+    const acked = writes.filter((w) => w.ok === true);
+    const markers: TimelineMarker[] = [
+      { at: r.faultAt, label: FAULT_VERBS[fault], kind: 'fault' },
+      { at: r.switchAt, label: '+switch-master', kind: 'switch' },
+    ];
+    if (r.thawAt !== undefined) markers.push({ at: r.thawAt, label: 'thaw', kind: 'thaw' });
+    return {
+      label: `${CLIENT_LABELS[r.client]} (run ${r.run}, the median): first write ${orNone(r.firstSuccess)} ms after +switch-master; ${fmtInt(r.failed)} failed, ${fmtInt(r.missing)} acknowledged but missing`,
+      origin: r.faultAt,
+      ok: acked.filter((w) => !missing.has(w.i)).map((w) => w.doneAt ?? 0),
+      failed: writes.filter((w) => w.ok === false).map((w) => w.doneAt ?? 0),
+      lost: acked.filter((w) => missing.has(w.i)).map((w) => w.doneAt ?? 0),
+      markers,
+    };
+  });
+  // Up to the last of: the switch + 1.5 s, each first write after the switch + 1 s, the thaw + 1.5 s.
+  const ends = drawn.flatMap((r) => [
+    r.switchAfterFault + 1500,
+    r.firstSuccess === undefined ? 0 : r.switchAfterFault + r.firstSuccess + 1000,
+    r.thawAt === undefined ? 0 : r.thawAt - r.faultAt + 1500,
+  ]);
+  const toMs = Math.ceil(Math.max(...ends) / 500) * 500;
+  const svg = renderTimelineSvg(panels, {
+    title: `${FAULT_LABELS[fault]}: acknowledged writes around the fault (${RATE} writes/s issued)`,
+    counting: 'acknowledged writes',
+    fromMs: -BEFORE_FAULT_MS,
+    toMs,
+    bucketMs: PICTURE_BUCKET_MS,
+  });
+  // The picture must add up to the figures in the tables: per panel, the writes it shows plus
+  // those outside the window drawn are the run's acknowledged-and-kept, missing and failed writes.
+  for (const [i, shown] of readTimelineSvg(svg).entries()) {
+    const panel = panels[i]!;
+    const r = drawn[i]!;
+    const outside = (times: readonly number[] = []) =>
+      times.filter((at) => at - panel.origin < -BEFORE_FAULT_MS || at - panel.origin >= toMs)
+        .length;
+    const got = [
+      sum(shown.ok) + outside(panel.ok),
+      sum(shown.lost) + outside(panel.lost),
+      sum(shown.failed) + outside(panel.failed),
+    ];
+    const expected = [r.acked - r.missing, r.missing, r.failed];
+    if (got.join() !== expected.join()) {
+      throw new Error(
+        `the ${fault} picture of ${CLIENT_LABELS[r.client]} adds up to ${got} (kept, lost, failed), the run to ${expected}`,
+      );
+    }
+  }
+  return svg;
 }
 
 async function redisServerVersion(): Promise<string> {
@@ -928,6 +1028,14 @@ async function main(): Promise<void> {
       body: body,
     });
     console.log(`wrote ${DOCS_PATH}`);
+  }
+  if (WRITE_DOCS || PICTURES) {
+    for (const fault of FAULTS) {
+      const svg = picture(results, fault);
+      if (!svg) continue;
+      await writeFile(picturePath(fault), svg);
+      console.log(`wrote ${picturePath(fault)}`);
+    }
   }
 }
 

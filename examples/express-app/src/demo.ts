@@ -6,16 +6,22 @@
  * and virtual users that log in and keep browsing; kills the master part-way
  * through; shows a live status line; and ends with a report of the failover as
  * Sentinel and sentinelkit saw it, failed requests and lost sessions (the goal
- * is zero of each). With SENTINEL_LOCATION (or --location) it runs against that
- * deployment instead and kills nothing.
+ * is zero of each), then writes the run as a picture (requests answered per 100 ms, failures,
+ * the kill, Sentinel's switch and the master in use) to an SVG file it names (--report, default
+ * sentinelkit-demo.svg). With SENTINEL_LOCATION (or --location) it runs against that deployment
+ * instead and kills nothing.
  */
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSentinelClient, formatAddress, type TopologyEvent } from '@sentinelkit/core';
 import {
+  renderTimelineSvg,
   type SentinelTopology,
   type SwitchEvent,
   startSentinelTopology,
+  type TimelineMarker,
 } from '@sentinelkit/testing';
 import { createExampleApp } from './app.js';
 
@@ -25,6 +31,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '12' },
     'kill-at': { type: 'string', default: '4' },
     users: { type: 'string', default: '20' },
+    report: { type: 'string', default: 'sentinelkit-demo.svg' },
   },
 });
 const location = values.location ?? process.env.SENTINEL_LOCATION;
@@ -58,6 +65,9 @@ say(`Example app on ${base}; ${userCount} users log in and browse for ${duration
 
 // ------------------------------------------------------------------ load
 const stats = { requests: 0, failed: 0, sessionsLost: 0, window: 0, failures: [] as string[] };
+// When each response came back and each failure happened, for the picture.
+const answeredAt: number[] = [];
+const failedAt: number[] = [];
 let running = true;
 const startedAt = Date.now();
 let killedAt: number | undefined;
@@ -71,11 +81,13 @@ async function request(
   const response = await fetch(`${base}${path}`, { ...init, headers, redirect: 'manual' });
   stats.requests++;
   stats.window++;
+  answeredAt.push(Date.now());
   return response;
 }
 
 function failure(what: string): void {
   stats.failed++;
+  failedAt.push(Date.now());
   if (stats.failures.length < 10)
     stats.failures.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${what}`);
 }
@@ -127,6 +139,7 @@ const ticker = setInterval(() => {
 
 // ---------------------------------------------------------------- fault
 let switched: Promise<SwitchEvent> | undefined;
+const firstMaster = client.topology().master?.address;
 if (topology) {
   await new Promise<void>((resolve) => setTimeout(resolve, killAtMs));
   const old = await topology.killMaster();
@@ -165,6 +178,47 @@ if (switched && killedAt !== undefined) {
     say(`(Sentinel failed over ${masterChanges.length} times; each switch was followed.)`);
 }
 for (const f of stats.failures) say(`  failure: ${f}`);
+
+// --------------------------------------------------------------- picture
+const endedAt = Date.now();
+const origin = killedAt ?? startedAt;
+const markers: TimelineMarker[] = [];
+if (firstMaster) {
+  markers.push({ at: startedAt, label: `master ${formatAddress(firstMaster)}`, kind: 'note' });
+}
+if (killedAt !== undefined) markers.push({ at: killedAt, label: 'kill (SIGKILL)', kind: 'fault' });
+if (switched) markers.push({ at: (await switched).at, label: '+switch-master', kind: 'switch' });
+for (const change of masterChanges) {
+  markers.push({
+    at: change.switchedAt,
+    label: `writes → ${formatAddress(change.current)}`,
+    kind: 'note',
+  });
+}
+const reportPath = resolve(values.report);
+await writeFile(
+  reportPath,
+  renderTimelineSvg(
+    [
+      {
+        label: `${userCount} users: ${stats.requests} requests answered, ${stats.failed} failed, ${stats.sessionsLost} sessions lost`,
+        origin,
+        ok: answeredAt,
+        failed: failedAt,
+        markers,
+      },
+    ],
+    {
+      title: 'pnpm demo: the example app through a failover',
+      counting: 'requests answered',
+      fromMs: Math.floor((startedAt - origin) / 100) * 100,
+      toMs: Math.ceil((endedAt - origin) / 100) * 100,
+      bucketMs: 100,
+      axisLabel: killedAt === undefined ? 'ms from the start' : 'ms from the kill',
+    },
+  ),
+);
+say(`Timeline of this run: ${reportPath}`);
 say(
   stats.failed === 0 && stats.sessionsLost === 0
     ? 'Result: zero failed requests, zero lost sessions.'

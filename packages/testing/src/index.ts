@@ -39,6 +39,14 @@ export { isTopologyError, TOPOLOGY_ERROR_CODES, TopologyError } from './errors.j
 export type { Address } from './health.js';
 export { findRedisServer, REDIS_SERVER_ENV, requireRedisServer } from './redis-binary.js';
 export type {
+  TimelineMarker,
+  TimelineMarkerKind,
+  TimelineOptions,
+  TimelinePanel,
+  TimelinePanelData,
+} from './timeline.js';
+export { bucketCounts, readTimelineSvg, renderTimelineSvg } from './timeline.js';
+export type {
   NodeTlsFiles,
   TopologyCertificates,
   TopologyTlsMaterial,
