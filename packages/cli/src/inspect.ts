@@ -17,7 +17,14 @@ import {
   sentinelOptions,
 } from '@sentinelkit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { DeploymentReport, MasterReport, ReplicaReport, SentinelReport } from './report.js';
+import {
+  type DeploymentReport,
+  type MasterReport,
+  parseAddress,
+  type ReplicaReport,
+  replicaReportOf,
+  type SentinelReport,
+} from './report.js';
 
 /**
  * Looks at a live deployment through its sentinels and then each node
@@ -121,17 +128,7 @@ export async function inspectDeployment(
   const candidates = parseReplicaList(source.value.replicas);
   const replicas = await Promise.all(
     candidates.map(async (c): Promise<ReplicaReport> => {
-      const seen = replication?.replicas.find((r) => r.host === c.host && r.port === c.port);
-      const report: ReplicaReport = {
-        address: formatAddress(c),
-        flags: [...c.flags],
-        ...(c.masterLinkStatus !== undefined && { linkStatus: c.masterLinkStatus }),
-        ...(seen?.lagSeconds !== undefined && { lagSeconds: seen.lagSeconds }),
-        ...(seen?.replOffset !== undefined &&
-          replication?.replOffset !== undefined && {
-            lagBytes: replication.replOffset - seen.replOffset,
-          }),
-      };
+      const report = replicaReportOf(c, replication);
       try {
         const role = await withConnection(
           dataConnection(options, { host: c.host, port: c.port }),
@@ -148,7 +145,16 @@ export async function inspectDeployment(
       return report;
     }),
   );
-  return { masterName: name, checkedAt, sentinels, master, replicas };
+  return {
+    masterName: name,
+    checkedAt,
+    sentinels,
+    master,
+    replicas,
+    ...(options.maxReplicationLag !== undefined && {
+      maxReplicationLag: { ...options.maxReplicationLag },
+    }),
+  };
 }
 
 /** What one sentinel says about a master name, for `watch`'s first check. */
@@ -208,11 +214,6 @@ export function sentinelFailure(
   const refused = problem?.code === 'AUTH_FAILED' || problem?.code === 'PERMISSION_DENIED';
   const hint = refused ? undefined : (problem?.advice ?? closedBeforeReplyHint(error, context));
   return { refused, ...(hint !== undefined && { hint }) };
-}
-
-function parseAddress(text: string): NodeAddress {
-  const colon = text.lastIndexOf(':');
-  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
 
 /**

@@ -1,3 +1,13 @@
+import {
+  filterReplicas,
+  formatAddress,
+  type ReplicaCandidate,
+  type ReplicaRejectReason,
+  type ReplicationInfo,
+  type ReplicationLagBound,
+} from '@sentinelkit/core';
+import { withMasterView } from '@sentinelkit/core/internal';
+
 /**
  * What `sentinelkit status` found, and the pure decisions made from it: the
  * verdict (and so the exit code) and the table. Kept free of I/O so every rule
@@ -74,6 +84,10 @@ export interface ReplicaReport {
   flags: string[];
   /** Sentinel's `master-link-status`. */
   linkStatus?: string;
+  /** The master it follows by Sentinel's list (`master-host`, `master-port`), `host:port`. */
+  sentinelFollows?: string;
+  /** Its replication offset: the master's `INFO replication` view, else Sentinel's. */
+  offset?: number;
   /** Role the node itself reports. */
   role?: string;
   /** The master it replicates from, by its own `ROLE`. */
@@ -97,6 +111,8 @@ export interface DeploymentReport {
   /** The master most sentinels name, checked directly; `undefined` when none is named. */
   master: MasterReport | undefined;
   replicas: ReplicaReport[];
+  /** The `maxReplicationLag` the client would apply to these replicas, if any. */
+  maxReplicationLag?: ReplicationLagBound;
 }
 
 /** The verdict with the reasons for it. */
@@ -114,14 +130,114 @@ export interface Assessment {
 
 const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
 
-/** Why a replica is not fit to serve reads; empty when it is. */
-export function replicaProblems(replica: ReplicaReport, master: string | undefined): string[] {
-  const problems: string[] = [];
-  const down = replica.flags.filter((f) => DOWN_FLAGS.includes(f));
-  if (down.length > 0) problems.push(`flagged ${down.join(',')} by Sentinel`);
-  if (replica.linkStatus !== undefined && replica.linkStatus !== 'ok') {
-    problems.push(`master link ${replica.linkStatus} (Sentinel)`);
+/**
+ * What Sentinel's `SENTINEL replicas` entry for a replica (`candidate`) and the master's
+ * `INFO replication` (when it answered) say about it, before the replica is checked directly.
+ */
+export function replicaReportOf(
+  candidate: ReplicaCandidate,
+  replication: ReplicationInfo | undefined,
+): ReplicaReport {
+  const c = candidate;
+  const seen = replication?.replicas.find((r) => r.host === c.host && r.port === c.port);
+  const [viewed = c] = replication ? withMasterView([c], replication) : [c];
+  return {
+    address: formatAddress(c),
+    flags: [...c.flags],
+    ...(c.masterLinkStatus !== undefined && { linkStatus: c.masterLinkStatus }),
+    ...(c.masterHost !== undefined &&
+      c.masterPort !== undefined && {
+        sentinelFollows: formatAddress({ host: c.masterHost, port: c.masterPort }),
+      }),
+    ...(viewed.replOffset !== undefined && { offset: viewed.replOffset }),
+    ...(seen?.lagSeconds !== undefined && { lagSeconds: seen.lagSeconds }),
+    ...(seen?.replOffset !== undefined &&
+      replication?.replOffset !== undefined && {
+        lagBytes: replication.replOffset - seen.replOffset,
+      }),
+  };
+}
+
+/** `host:port` (IPv6 in brackets or not) as an address. */
+export function parseAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  const host = text.slice(0, colon);
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(colon + 1)) };
+}
+
+/** What the client's rule needs beyond a replica's own report. */
+export interface ReplicaRuleContext {
+  /** The master's replication offset, for `maxReplicationLag.bytes`. */
+  masterOffset?: number | undefined;
+  /** The bound the client applies (its `maxReplicationLag` option), if any. */
+  maxReplicationLag?: ReplicationLagBound | undefined;
+}
+
+/**
+ * Why the client would not read from `replica` by Sentinel's account of it: the core's own rule
+ * (`filterReplicas`, as the client's replica rotation applies it), not a copy that could drift.
+ * `master` is `host:port` as Sentinel names it; with no master, no replica serves.
+ */
+export function clientRefusal(
+  replica: ReplicaReport,
+  master: string | undefined,
+  { masterOffset, maxReplicationLag }: ReplicaRuleContext = {},
+): ReplicaRejectReason | undefined {
+  const followed =
+    replica.sentinelFollows === undefined ? undefined : parseAddress(replica.sentinelFollows);
+  const candidate: ReplicaCandidate = {
+    ...parseAddress(replica.address),
+    flags: replica.flags,
+    masterLinkStatus: replica.linkStatus,
+    masterHost: followed?.host,
+    masterPort: followed?.port,
+    replOffset: replica.offset,
+    ...(replica.lagSeconds !== undefined && { lagSeconds: replica.lagSeconds }),
+  };
+  const reference = master === undefined ? { host: '', port: 0 } : parseAddress(master);
+  const { rejected } = filterReplicas(
+    [candidate],
+    { ...reference, ...(masterOffset !== undefined && { replOffset: masterOffset }) },
+    maxReplicationLag ? { maxReplicationLag } : {},
+  );
+  return rejected[0]?.reason;
+}
+
+function describeRefusal(
+  reason: ReplicaRejectReason,
+  replica: ReplicaReport,
+  master: string | undefined,
+): string {
+  switch (reason) {
+    case 'down':
+    case 'disconnected':
+      return `flagged ${replica.flags.filter((f) => DOWN_FLAGS.includes(f)).join(',')} by Sentinel`;
+    case 'link-down':
+      return `master link ${replica.linkStatus ?? 'unknown'} (Sentinel)`;
+    case 'follows-other-master':
+      return `follows ${replica.sentinelFollows ?? 'no known master'} by Sentinel, not ${master ?? 'a known master'}`;
+    case 'lagging':
+      return 'further behind the master than maxReplicationLag';
+    case 'is-master':
+      return "Sentinel lists the master's address as a replica";
+    case 'duplicate':
+      return 'listed twice by Sentinel';
   }
+}
+
+/**
+ * Why a replica is not fit to serve reads; empty when it is. Sentinel's account of it is judged
+ * by the client's rule ({@link clientRefusal}); what the replica says of itself when asked
+ * directly (its role, the master it follows, its link) can only add problems.
+ */
+export function replicaProblems(
+  replica: ReplicaReport,
+  master: string | undefined,
+  context: ReplicaRuleContext = {},
+): string[] {
+  const problems: string[] = [];
+  const refusal = clientRefusal(replica, master, context);
+  if (refusal !== undefined) problems.push(describeRefusal(refusal, replica, master));
   if (replica.error !== undefined) problems.push(replica.error);
   else {
     if (replica.role !== undefined && replica.role !== 'replica')
@@ -134,6 +250,11 @@ export function replicaProblems(replica: ReplicaReport, master: string | undefin
     }
   }
   return problems;
+}
+
+/** The client's rule's context for the replicas of `report`. */
+function ruleContext(report: DeploymentReport): ReplicaRuleContext {
+  return { masterOffset: report.master?.offset, maxReplicationLag: report.maxReplicationLag };
 }
 
 /**
@@ -202,7 +323,7 @@ export function assessReport(report: DeploymentReport): Assessment {
   }
   const healthyReplicas: string[] = [];
   for (const replica of report.replicas) {
-    const problems = replicaProblems(replica, master?.address);
+    const problems = replicaProblems(replica, master?.address, ruleContext(report));
     if (problems.length === 0) healthyReplicas.push(replica.address);
     else degraded.push(`replica ${replica.address}: ${problems.join('; ')}`);
   }
@@ -280,7 +401,7 @@ export function renderReport(report: DeploymentReport, assessment = assessReport
     ]);
   }
   for (const r of report.replicas) {
-    const problems = replicaProblems(r, master?.address);
+    const problems = replicaProblems(r, master?.address, ruleContext(report));
     rows.push([
       'replica',
       r.address,

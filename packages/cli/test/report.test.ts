@@ -19,6 +19,7 @@ const healthy = (): DeploymentReport => ({
     address,
     flags: ['slave'],
     linkStatus: 'ok',
+    sentinelFollows: 'm:6379',
     role: 'replica',
     following: 'm:6379',
     linkState: 'connected',

@@ -18,4 +18,5 @@ export {
   dataNodeOptions,
   sentinelOptions,
 } from './connections.js';
+export { withMasterView } from './replicas.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';

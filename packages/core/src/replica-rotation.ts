@@ -9,7 +9,12 @@ import { openConnection, type Redis, withTimeout } from './connections.js';
 import type { ClientContext } from './context.js';
 import { type DataNode, delay, newDataNode } from './data-node.js';
 import type { ReplicaRemoveReason } from './events.js';
-import { filterReplicas, parseReplicaList, type ReplicaCandidate } from './replicas.js';
+import {
+  filterReplicas,
+  parseReplicaList,
+  type ReplicaCandidate,
+  withMasterView,
+} from './replicas.js';
 import { parseReplicationInfo, parseRole } from './role.js';
 import type { SentinelAnswer } from './sentinel-link.js';
 import { MAX_REPLICAS } from './sentinel-list.js';
@@ -118,18 +123,7 @@ export class ReplicaRotation {
     if (!this.context.options.maxReplicationLag) return { list, masterOffset: undefined };
     try {
       const info = parseReplicationInfo(String(await master.redis.info('replication')));
-      return {
-        masterOffset: info.replOffset,
-        list: list.map((c) => {
-          const seen = info.replicas.find((r) => r.host === c.host && r.port === c.port);
-          if (!seen) return c;
-          return {
-            ...c,
-            ...(seen.replOffset !== undefined && { replOffset: seen.replOffset }),
-            ...(seen.lagSeconds !== undefined && { lagSeconds: seen.lagSeconds }),
-          };
-        }),
-      };
+      return { masterOffset: info.replOffset, list: withMasterView(list, info) };
     } catch {
       return { list, masterOffset: undefined };
     }

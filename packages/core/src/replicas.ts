@@ -1,4 +1,5 @@
 import type { ReplicationLagBound } from './options.js';
+import type { ReplicationInfo } from './role.js';
 import { formatAddress, type NatMap, type NodeAddress } from './types.js';
 
 /** A replica as Sentinel describes it in `SENTINEL replicas <name>`. */
@@ -120,6 +121,26 @@ export function parseReplicaList(reply: unknown): ReplicaCandidate[] {
   return reply
     .map((entry) => toReplicaCandidate(parseSentinelInfo(entry)))
     .filter((candidate) => candidate !== undefined);
+}
+
+/**
+ * The candidates with their offset and lag as the master's own `INFO replication` reports them
+ * (fresher than Sentinel's, which it refreshes about every 10 s); a replica the master does not
+ * list keeps Sentinel's figures.
+ */
+export function withMasterView(
+  list: readonly ReplicaCandidate[],
+  info: Pick<ReplicationInfo, 'replicas'>,
+): ReplicaCandidate[] {
+  return list.map((c) => {
+    const seen = info.replicas.find((r) => r.host === c.host && r.port === c.port);
+    if (!seen) return c;
+    return {
+      ...c,
+      ...(seen.replOffset !== undefined && { replOffset: seen.replOffset }),
+      ...(seen.lagSeconds !== undefined && { lagSeconds: seen.lagSeconds }),
+    };
+  });
 }
 
 /**
