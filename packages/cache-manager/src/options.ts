@@ -1,10 +1,5 @@
-import {
-  OPTION_NAMES,
-  READ_FROM_VALUES,
-  type ReadFrom,
-  type SentinelClientOptions,
-  SentinelConfigError,
-} from '@sentinelkit/core';
+import { type ReadFrom, type SentinelClientOptions, SentinelConfigError } from '@sentinelkit/core';
+import { OPTION_NAMES, READ_FROM_VALUES } from '@sentinelkit/core/internal';
 
 /** Options shared by {@link SentinelKeyvStore} and {@link SentinelLegacyStore}. */
 export interface StoreOptions {

@@ -1,19 +1,19 @@
 import {
-  applyNatMap,
   formatAddress,
   type NodeAddress,
-  parseReplicaList,
-  parseReplicationInfo,
-  parseRole,
-  parseSentinelInfo,
   type ResolvedSentinelClientOptions,
-  redactSecrets,
 } from '@sentinelkit/core';
 import {
+  applyNatMap,
   classifyConnectionError,
   closedBeforeReplyHint,
   closeNow,
   dataNodeOptions,
+  parseReplicaList,
+  parseReplicationInfo,
+  parseRole,
+  parseSentinelInfo,
+  redactSecrets,
   sentinelOptions,
 } from '@sentinelkit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';

@@ -1,12 +1,11 @@
+import { formatAddress, type ReplicationLagBound } from '@sentinelkit/core';
 import {
   filterReplicas,
-  formatAddress,
   type ReplicaCandidate,
   type ReplicaRejectReason,
   type ReplicationInfo,
-  type ReplicationLagBound,
-} from '@sentinelkit/core';
-import { withMasterView } from '@sentinelkit/core/internal';
+  withMasterView,
+} from '@sentinelkit/core/internal';
 
 /**
  * What `sentinelkit status` found, and the pure decisions made from it: the

@@ -2,14 +2,13 @@
 // (and the same `INFO replication` of the master), the CLI's report lists as healthy exactly the
 // replicas the client would read from (issue 16: the CLI had a rule of its own, and called
 // healthy replicas the client refuses).
+import { formatAddress, type ReplicationLagBound } from '@sentinelkit/core';
 import {
   filterReplicas,
-  formatAddress,
   parseReplicaList,
   parseReplicationInfo,
-  type ReplicationLagBound,
-} from '@sentinelkit/core';
-import { withMasterView } from '@sentinelkit/core/internal';
+  withMasterView,
+} from '@sentinelkit/core/internal';
 import { describe, expect, it } from 'vitest';
 import { assessReport, type DeploymentReport, replicaReportOf } from '../src/report.js';
 

@@ -1,3 +1,12 @@
+/**
+ * `@sentinelkit/core`: what an application needs to use Redis Sentinel through the core client,
+ * and what the stores and the Nest module take (the `RoutedClient` contract). Follows semver.
+ * The building blocks the other sentinelkit packages share (parsers, option names, validation
+ * helpers, SCAN helpers) are in `@sentinelkit/core/internal`, outside semver: see docs/core.md,
+ * "Public API and @sentinelkit/core/internal".
+ *
+ * @module
+ */
 export type {
   ClientStats,
   ClientStatus,
@@ -9,12 +18,11 @@ export type {
 } from './client.js';
 export { createSentinelClient, SentinelClient } from './client.js';
 export type {
-  ConnectionErrorContext,
   ConnectionSetupErrorInit,
   ConnectionSide,
   PermanentConnectionProblem,
 } from './connection-errors.js';
-export { ConnectionSetupError, classifyConnectionError } from './connection-errors.js';
+export { ConnectionSetupError } from './connection-errors.js';
 export type {
   RoutedClient,
   RoutedClientEvents,
@@ -37,7 +45,6 @@ export {
   isSentinelKitError,
   MasterNameUnknownError,
   NoSentinelReachableError,
-  redactSecrets,
   SENTINELKIT_ERROR_CODES,
   SentinelConfigError,
   SentinelKitError,
@@ -66,28 +73,9 @@ export type {
   SentinelAddressOption,
   SentinelClientOptions,
 } from './options.js';
-export { DEFAULT_OPTIONS, OPTION_NAMES, redactOptions, resolveOptions } from './options.js';
+export { resolveOptions } from './options.js';
 export type { RedisConnection } from './redis-connection.js';
 export type { SafeRedisOptions } from './redis-options.js';
 export { SAFE_REDIS_OPTION_KEYS } from './redis-options.js';
-export type {
-  FilteredReplicas,
-  FilterReplicasOptions,
-  MasterReference,
-  ReplicaCandidate,
-  ReplicaRejectReason,
-} from './replicas.js';
-export {
-  applyNatMap,
-  filterReplicas,
-  parseReplicaList,
-  parseSentinelInfo,
-  pickRandom,
-  toReplicaCandidate,
-} from './replicas.js';
-export type { ReplicationInfo, RoleInfo } from './role.js';
-export { parseReplicationInfo, parseRole } from './role.js';
-export type { CommandKind, ReadTarget } from './routing.js';
-export { chooseReadTarget, commandKind } from './routing.js';
 export type { NatMap, NodeAddress, ReadFrom } from './types.js';
-export { formatAddress, READ_FROM_VALUES } from './types.js';
+export { formatAddress } from './types.js';

@@ -1,16 +1,19 @@
 /**
  * `@sentinelkit/core/internal`: the core's own building blocks, for the other sentinelkit
- * packages (the CLI) to open connections and read their failures exactly as the client does,
- * instead of keeping copies that drift. Not a stable API: it may change in any release.
+ * packages (the CLI, the stores, the Nest module) to parse Sentinel's answers, open connections,
+ * read their failures and validate options exactly as the client does, instead of keeping copies
+ * that drift. Not a stable API: outside semver, it may change in any release. Applications use
+ * `@sentinelkit/core` (docs/core.md, "Public API and @sentinelkit/core/internal").
+ *
+ * Only functions, constants and types: no class whose identity matters (`instanceof`), since the
+ * CommonJS build of this entry carries its own copy of what it imports.
  *
  * @module
  */
 export {
   type ConnectionErrorContext,
-  type ConnectionSide,
   classifyConnectionError,
   closedBeforeReplyHint,
-  type PermanentConnectionProblem,
 } from './connection-errors.js';
 export {
   closeNow,
@@ -18,5 +21,20 @@ export {
   dataNodeOptions,
   sentinelOptions,
 } from './connections.js';
-export { withMasterView } from './replicas.js';
+export { redactSecrets } from './errors.js';
+export { DEFAULT_OPTIONS, OPTION_NAMES } from './options.js';
+export {
+  applyNatMap,
+  type FilteredReplicas,
+  type FilterReplicasOptions,
+  filterReplicas,
+  type MasterReference,
+  parseReplicaList,
+  parseSentinelInfo,
+  type ReplicaCandidate,
+  type ReplicaRejectReason,
+  withMasterView,
+} from './replicas.js';
+export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';
+export { READ_FROM_VALUES } from './types.js';

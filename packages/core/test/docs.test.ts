@@ -1,12 +1,8 @@
 // The docs' tables are checked against the code, so neither can change without the other.
 import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  DEFAULT_OPTIONS,
-  OPTION_NAMES,
-  SENTINELKIT_ERROR_CODES,
-  type SentinelClientOptions,
-} from '../src/index.js';
+import { SENTINELKIT_ERROR_CODES, type SentinelClientOptions } from '../src/index.js';
+import { DEFAULT_OPTIONS, OPTION_NAMES } from '../src/internal.js';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const CORE_DOC = read('../../../docs/core.md');

@@ -1,10 +1,10 @@
 import {
   isRoutedClient,
-  OPTION_NAMES,
   type RoutedClient,
   type SentinelClientOptions,
   SentinelConfigError,
 } from '@sentinelkit/core';
+import { OPTION_NAMES } from '@sentinelkit/core/internal';
 import { DEFAULT_SENTINEL_CLIENT_NAME } from './sentinel.constants.js';
 
 /** What every form of {@link SentinelModuleOptions} accepts besides the client's source. */
