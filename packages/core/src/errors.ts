@@ -16,6 +16,20 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
   'PERMISSION_DENIED',
   'COMMAND_NOT_ALLOWED',
   'WRITE_IN_READ',
+  // @sentinelkit/express-session's SessionStoreError (also INVALID_OPTION).
+  'INVALID_SESSION_ID',
+  'SERIALIZE_FAILED',
+  'PARSE_FAILED',
+  'SESSION_TOO_LARGE',
+  // @sentinelkit/testing's TopologyError (also INVALID_OPTION, TIMEOUT).
+  'REDIS_SERVER_NOT_FOUND',
+  'CONTAINER_ENGINE_NOT_FOUND',
+  'NO_BACKEND',
+  'NODE_START_FAILED',
+  'NOT_READY',
+  'NO_SUCH_NODE',
+  'NODE_NOT_RUNNING',
+  'STOPPED',
 ] as const);
 
 /**
@@ -44,6 +58,13 @@ export const SENTINELKIT_ERROR_CODES = Object.freeze([
  * - `COMMAND_NOT_ALLOWED`: a command that would change or hold a shared connection (`MULTI`
  *   outside `multi()…exec()`, `SELECT`, `SUBSCRIBE`, blocking reads, …) was refused; nothing was sent.
  * - `WRITE_IN_READ`: a write was sent inside `read()`; nothing was written.
+ *
+ * The other packages' errors extend {@link SentinelKitError} too, so their codes are listed here,
+ * in the one union: `INVALID_SESSION_ID`, `SERIALIZE_FAILED`, `PARSE_FAILED`, `SESSION_TOO_LARGE`
+ * (`SessionStoreError` of `@sentinelkit/express-session`, which documents them) and
+ * `REDIS_SERVER_NOT_FOUND`, `CONTAINER_ENGINE_NOT_FOUND`, `NO_BACKEND`, `NODE_START_FAILED`,
+ * `NOT_READY`, `NO_SUCH_NODE`, `NODE_NOT_RUNNING`, `STOPPED` (`TopologyError` of
+ * `@sentinelkit/testing`). Both also use `INVALID_OPTION`; `TopologyError` also `TIMEOUT`.
  */
 export type SentinelKitErrorCode = (typeof SENTINELKIT_ERROR_CODES)[number];
 
@@ -60,7 +81,10 @@ export interface SentinelKitErrorOptions {
  */
 const BRAND: unique symbol = Symbol.for('@sentinelkit/core.SentinelKitError') as never;
 
-/** The one base class of every error sentinelkit throws or emits. */
+/**
+ * The one base class of every error sentinelkit throws or emits, the other packages' included
+ * (`SessionStoreError`, `TopologyError`).
+ */
 export class SentinelKitError extends Error {
   /** Stable code to branch on; the message is for humans. */
   readonly code: SentinelKitErrorCode;
@@ -88,7 +112,17 @@ Object.defineProperty(SentinelKitError.prototype, BRAND, { value: true });
  * {@link SentinelKitError} whose `code` is that code. Used by {@link isSentinelKitError} to narrow.
  */
 export interface SentinelKitErrorClasses {
-  INVALID_OPTION: SentinelConfigError;
+  /**
+   * The core's are {@link SentinelConfigError}s (`option`, `expected`); a store's or a topology's
+   * invalid option is their package's error, with the option named in its message only.
+   */
+  INVALID_OPTION:
+    | SentinelConfigError
+    | (SentinelKitError & {
+        readonly code: 'INVALID_OPTION';
+        readonly option?: undefined;
+        readonly expected?: undefined;
+      });
   NO_SENTINEL_REACHABLE: NoSentinelReachableError;
   MASTER_NAME_UNKNOWN: MasterNameUnknownError;
 }
@@ -106,8 +140,10 @@ export type SentinelKitErrorOf<C extends SentinelKitErrorCode = SentinelKitError
 /**
  * True for a sentinelkit error (optionally with the given code), narrowed to that code's type:
  * `isSentinelKitError(e, 'NO_SENTINEL_REACHABLE')` gives `e.failures`. An object is one when it is
- * an instance of {@link SentinelKitError} or of another copy of it (the ESM and CommonJS builds
- * both loaded), recognised by a brand; a plain `Error` with a matching `code` is not.
+ * an instance of {@link SentinelKitError} (any subclass: a `SessionStoreError`, a `TopologyError`)
+ * or of another copy of it (the ESM and CommonJS builds both loaded, or two versions of the core
+ * in one app), recognised by a brand `Symbol.for` shares between copies; a plain `Error` with a
+ * matching `code` is not.
  */
 export function isSentinelKitError<C extends SentinelKitErrorCode = SentinelKitErrorCode>(
   value: unknown,

@@ -38,21 +38,34 @@ describe('SentinelKitError', () => {
     expect(isSentinelKitError({ code: 'TIMEOUT' })).toBe(false);
   });
 
-  it('lists every code once, frozen', () => {
+  it("lists every code once, frozen, the other packages' included", () => {
+    expect(new Set(SENTINELKIT_ERROR_CODES).size).toBe(SENTINELKIT_ERROR_CODES.length);
     expect([...SENTINELKIT_ERROR_CODES].sort()).toEqual([
       'AUTH_FAILED',
       'CLIENT_CLOSED',
       'COMMAND_MAY_HAVE_EXECUTED',
       'COMMAND_NOT_ALLOWED',
       'CONNECTION_FAILED',
+      'CONTAINER_ENGINE_NOT_FOUND',
       'INVALID_OPTION',
+      'INVALID_SESSION_ID',
       'MASTER_NAME_UNKNOWN',
       'MASTER_UNAVAILABLE',
+      'NODE_NOT_RUNNING',
+      'NODE_START_FAILED',
       'NOT_CONNECTED',
+      'NOT_READY',
       'NOT_REPLICATED',
+      'NO_BACKEND',
       'NO_REPLICA_AVAILABLE',
       'NO_SENTINEL_REACHABLE',
+      'NO_SUCH_NODE',
+      'PARSE_FAILED',
       'PERMISSION_DENIED',
+      'REDIS_SERVER_NOT_FOUND',
+      'SERIALIZE_FAILED',
+      'SESSION_TOO_LARGE',
+      'STOPPED',
       'TIMEOUT',
       'TLS_FAILED',
       'WRITE_IN_READ',

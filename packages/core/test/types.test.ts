@@ -7,7 +7,7 @@ import {
   MasterNameUnknownError,
   NoSentinelReachableError,
   type SentinelClientOptions,
-  type SentinelConfigError,
+  SentinelConfigError,
   SentinelKitError,
   type SentinelKitErrorCode,
   type SentinelKitErrorOf,
@@ -24,7 +24,16 @@ describe('isSentinelKitError narrows to the type of the code it is given', () =>
     } else {
       expect.unreachable('a NoSentinelReachableError is one');
     }
-    expectTypeOf<SentinelKitErrorOf<'INVALID_OPTION'>>().toEqualTypeOf<SentinelConfigError>();
+    // INVALID_OPTION is the core's SentinelConfigError or a store's / a topology's own error
+    // (they extend SentinelKitError too); `option` tells them apart.
+    expectTypeOf<SentinelConfigError>().toMatchTypeOf<SentinelKitErrorOf<'INVALID_OPTION'>>();
+    const invalid: unknown = new SentinelConfigError({ option: 'db', expected: 'an integer' });
+    if (isSentinelKitError(invalid, 'INVALID_OPTION') && invalid.option !== undefined) {
+      expectTypeOf(invalid).toEqualTypeOf<SentinelConfigError>();
+      expect(invalid.expected).toBe('an integer');
+    } else {
+      expect.unreachable('a SentinelConfigError names its option');
+    }
     expectTypeOf<
       SentinelKitErrorOf<'MASTER_NAME_UNKNOWN'>
     >().toEqualTypeOf<MasterNameUnknownError>();
@@ -47,7 +56,7 @@ describe('isSentinelKitError narrows to the type of the code it is given', () =>
         expectTypeOf(e).toEqualTypeOf<MasterNameUnknownError>();
         expect(e.masterName).toBe('m');
       }
-      if (e.code === 'INVALID_OPTION') expectTypeOf(e.option).toBeString();
+      if (e.code === 'INVALID_OPTION') expectTypeOf(e.option).toEqualTypeOf<string | undefined>();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SentinelKitError, type SentinelKitErrorCode } from '@sentinelkit/core';
 
 /** Every {@link SessionStoreErrorCode}, for runtime checks. */
 export const SESSION_STORE_ERROR_CODES = Object.freeze([
@@ -7,7 +8,7 @@ export const SESSION_STORE_ERROR_CODES = Object.freeze([
   'SERIALIZE_FAILED',
   'PARSE_FAILED',
   'SESSION_TOO_LARGE',
-] as const);
+] as const satisfies readonly SentinelKitErrorCode[]);
 
 /**
  * Why a store call failed before or after Redis was asked; branch on this, not on messages.
@@ -29,10 +30,13 @@ export type SessionStoreErrorCode = (typeof SESSION_STORE_ERROR_CODES)[number];
  */
 const BRAND: unique symbol = Symbol.for('@sentinelkit/express-session.SessionStoreError') as never;
 
-/** An error of `@sentinelkit/express-session`, with a stable `code` and an optional `cause`. */
-export class SessionStoreError extends Error {
+/**
+ * An error of `@sentinelkit/express-session`, with a stable `code` and an optional `cause`. A
+ * `SentinelKitError` like every error of sentinelkit: `isSentinelKitError(e)` is true for it too.
+ */
+export class SessionStoreError extends SentinelKitError {
   /** Stable code to branch on; the message is for humans. */
-  readonly code: SessionStoreErrorCode;
+  declare readonly code: SessionStoreErrorCode;
 
   /**
    * @param code - Machine-readable reason.
@@ -40,8 +44,7 @@ export class SessionStoreError extends Error {
    * @param options - `cause`: the underlying error.
    */
   constructor(code: SessionStoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
-    this.code = code;
+    super(code, message, options);
   }
 
   // A literal rather than `this.constructor.name`, which minifiers rename.

@@ -1,7 +1,6 @@
 // Helpers for tests of code that runs on a topology through a client (the core's, a store's):
 // commands on the nodes themselves, and waits on what the client reports. The client is typed by
-// the few members used here, so this package needs no runtime dependency on @sentinelkit/core and
-// works with any client of its contract (`RoutedClient`).
+// the few members used here, so it works with any client of the core's contract (`RoutedClient`).
 import { TopologyError } from './errors.js';
 import {
   type SentinelTopology,

@@ -1,3 +1,5 @@
+import { SentinelKitError, type SentinelKitErrorCode } from '@sentinelkit/core';
+
 /** Every {@link TopologyErrorCode}, for runtime checks (and the one list of them). */
 export const TOPOLOGY_ERROR_CODES = Object.freeze([
   'REDIS_SERVER_NOT_FOUND',
@@ -10,7 +12,7 @@ export const TOPOLOGY_ERROR_CODES = Object.freeze([
   'NO_SUCH_NODE',
   'NODE_NOT_RUNNING',
   'STOPPED',
-] as const);
+] as const satisfies readonly SentinelKitErrorCode[]);
 
 /** Machine-readable reasons a topology could not be started or driven. */
 export type TopologyErrorCode = (typeof TOPOLOGY_ERROR_CODES)[number];
@@ -18,14 +20,16 @@ export type TopologyErrorCode = (typeof TOPOLOGY_ERROR_CODES)[number];
 /** Marks topology errors across copies of the package (`Symbol.for` is shared by all). */
 const BRAND: unique symbol = Symbol.for('@sentinelkit/testing.TopologyError') as never;
 
-/** The one error type thrown by `@sentinelkit/testing`. */
-export class TopologyError extends Error {
+/**
+ * The one error type thrown by `@sentinelkit/testing`. A `SentinelKitError` like every error of
+ * sentinelkit: `isSentinelKitError(e)` is true for it too.
+ */
+export class TopologyError extends SentinelKitError {
   /** Stable code to branch on; the message is for humans. */
-  readonly code: TopologyErrorCode;
+  declare readonly code: TopologyErrorCode;
 
   constructor(code: TopologyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 
   override get name(): string {
