@@ -14,6 +14,15 @@ import { connectionSetup, type Redis, secretsOf } from './connections.js';
 import { type ClientContext, closedError } from './context.js';
 import type { RoutedClient, RoutedClientStats, RoutedTopology } from './contract.js';
 import { type NodeView, type ServedBy, waitForEnd } from './data-node.js';
+import {
+  addressOfConnection,
+  type ObservedTarget,
+  type OperationMessage,
+  operationsObserved,
+  publishClient,
+  publishTopology,
+  traceOperation,
+} from './diagnostics.js';
 import { discover } from './discovery.js';
 import { asReportable, ErrorThrottle } from './error-reports.js';
 import type { SentinelClientEvents } from './events.js';
@@ -88,6 +97,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
   readonly #context: ClientContext;
   #connecting: Promise<void> | undefined;
   readonly #errorThrottle = new ErrorThrottle(ERROR_REPORT_WINDOW_MS);
+  /** This client as diagnostics channel messages name it (diagnostics.ts). */
+  readonly #target: ObservedTarget;
 
   constructor(options: ResolvedSentinelClientOptions) {
     super();
@@ -95,6 +106,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     // its events: many listeners are the normal case, not a leak.
     this.setMaxListeners(0);
     this.#options = options;
+    this.#target = { client: this, masterName: options.masterName, db: options.db };
     const secrets = secretsOf(options);
     this.#context = {
       options,
@@ -105,7 +117,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
         const reported = this.#errorThrottle.admit(asReportable(error, secrets));
         if (reported) this.emit('error', reported);
       },
-      emit: (event) => this.emit('topology-change', event),
+      emit: (event) => {
+        publishTopology(this.#target, event);
+        this.emit('topology-change', event);
+      },
     };
     const context = this.#context;
     this.#master = new Master(context, {
@@ -138,6 +153,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
    */
   connect(): Promise<void> {
     if (this.#master.lifecycle === 'closed') return Promise.reject(closedError());
+    if (!this.#connecting) publishClient(this.#target);
     this.#connecting ??= this.#discover().catch((error: unknown) => {
       this.#connecting = undefined;
       this.#rotation.removeAll();
@@ -163,7 +179,54 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
    * demoted, so nothing ran) triggers rediscovery and one retry.
    */
   write<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T> {
-    return this.#operations.write(fn, options);
+    if (!operationsObserved()) return this.#operations.write(fn, options);
+    return this.#tracedWrite('write', undefined, fn, options);
+  }
+
+  // The traced paths: the same operation, with its node and attempts noted for the
+  // `sentinelkit:operation` channel; taken only while someone listens (diagnostics.ts).
+  #tracedWrite<T>(
+    kind: OperationMessage['kind'],
+    command: string | undefined,
+    fn: (master: Redis) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<T> {
+    const message: OperationMessage = {
+      ...this.#target,
+      kind,
+      command,
+      node: undefined,
+      attempts: 0,
+    };
+    return traceOperation(message, () =>
+      this.#operations.write((master) => {
+        message.attempts++;
+        message.node = { role: 'master', address: addressOfConnection(master) };
+        return fn(master);
+      }, options),
+    );
+  }
+
+  #tracedRead<T>(
+    kind: OperationMessage['kind'],
+    command: string | undefined,
+    fn: (node: Redis, servedBy: ServedBy) => Promise<T>,
+    options?: ReadOptions,
+  ): Promise<T> {
+    const message: OperationMessage = {
+      ...this.#target,
+      kind,
+      command,
+      node: undefined,
+      attempts: 0,
+    };
+    return traceOperation(message, () =>
+      this.#operations.read((node, servedBy) => {
+        message.attempts++;
+        message.node = { role: servedBy.role, address: servedBy.address };
+        return fn(node, servedBy);
+      }, options),
+    );
   }
 
   /**
@@ -176,7 +239,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
    * `fn`'s second argument says which node it runs on: `{ role, address }`.
    */
   read<T>(fn: (node: Redis, servedBy: ServedBy) => Promise<T>, options?: ReadOptions): Promise<T> {
-    return this.#operations.read(fn, options);
+    if (!operationsObserved()) return this.#operations.read(fn, options);
+    return this.#tracedRead('read', undefined, fn, options);
   }
 
   /**
@@ -187,9 +251,16 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown> {
     const refusal = refusalOf(command, args);
     if (refusal !== undefined) return Promise.reject(refusalError(refusal));
-    return commandKind(command) === 'read'
-      ? this.read((node) => node.call(command, ...args))
-      : this.write((master) => master.call(command, ...args));
+    const isRead = commandKind(command) === 'read';
+    if (!operationsObserved()) {
+      return isRead
+        ? this.#operations.read((node) => node.call(command, ...args))
+        : this.#operations.write((master) => master.call(command, ...args));
+    }
+    const name = command.toUpperCase();
+    return isRead
+      ? this.#tracedRead('call', name, (node) => node.call(command, ...args))
+      : this.#tracedWrite('call', name, (master) => master.call(command, ...args));
   }
 
   /** The nodes commands are routed to now. */

@@ -32,6 +32,13 @@ export type {
 } from './contract.js';
 export { isRoutedClient } from './contract.js';
 export type {
+  ObservedClient,
+  ObservedTarget,
+  OperationMessage,
+  TopologyMessage,
+} from './diagnostics.js';
+export { SENTINELKIT_CHANNELS } from './diagnostics.js';
+export type {
   MasterNameUnknownErrorInit,
   NoSentinelReachableErrorInit,
   SentinelConfigErrorInit,

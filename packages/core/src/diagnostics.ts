@@ -1,0 +1,109 @@
+/**
+ * What the client does, published on Node's `diagnostics_channel` for whoever listens: APM
+ * agents, `@sentinelkit/core/opentelemetry`, an app's own logging. Nothing is built or sent when
+ * nobody subscribes (each publication is behind a `hasSubscribers` check), so the channels cost
+ * a property read per operation. ioredis publishes its own `ioredis:command` and
+ * `ioredis:connect` tracing channels underneath, per connection (each with the node's real
+ * address, since every connection of ours is to one node).
+ *
+ * @module
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { TopologyEvent } from './events.js';
+import type { NodeAddress } from './types.js';
+
+/** The channels' names. */
+export const SENTINELKIT_CHANNELS = {
+  /**
+   * A tracing channel (`start`, `end`, `asyncStart`, `asyncEnd`, `error`) around each
+   * `write()`, `read()` and `call()`; the context is an {@link OperationMessage}.
+   */
+  operation: 'sentinelkit:operation',
+  /** Each `'topology-change'` event, as a {@link TopologyMessage}. */
+  topology: 'sentinelkit:topology-change',
+  /** A client's `connect()` started (an {@link ObservedTarget}), so a listener can observe it. */
+  client: 'sentinelkit:client',
+} as const;
+
+/** The client a message comes from, as much of it as an observer needs to query it. */
+export interface ObservedClient {
+  topology(): {
+    masterName: string;
+    status: string;
+    master: { address: NodeAddress } | undefined;
+    replicas: readonly unknown[];
+    sentinels: readonly unknown[];
+    watchedSentinels: number;
+  };
+  stats(): {
+    sentinelQueries: number;
+    sentinelQueryFailures: number;
+    writeRetries: number;
+    readRetries: number;
+    failoverRejections: number;
+  };
+}
+
+/** Which deployment a message is about. */
+export interface ObservedTarget {
+  readonly client: ObservedClient;
+  readonly masterName: string;
+  /** The database index of the client's data connections. */
+  readonly db: number;
+}
+
+/** The context of one operation on the `sentinelkit:operation` tracing channel. */
+export interface OperationMessage extends ObservedTarget {
+  /** `write` and `read` for callbacks; `call` for one command, named in `command`. */
+  readonly kind: 'write' | 'read' | 'call';
+  /** The command of a `call()`, upper case. */
+  readonly command: string | undefined;
+  /** The node the last attempt ran on and its role; `undefined` when none was reached. */
+  node: { role: 'master' | 'replica'; address: NodeAddress } | undefined;
+  /** Times the callback ran: more than 1 after a retry on another node. */
+  attempts: number;
+  /** Set by the channel on the `error` event. */
+  error?: unknown;
+  /** Set by the channel on `asyncEnd` of a success. */
+  result?: unknown;
+}
+
+/** The message of `sentinelkit:topology-change`. */
+export interface TopologyMessage extends ObservedTarget {
+  readonly event: TopologyEvent;
+}
+
+const operationChannel = diagnosticsChannel.tracingChannel<OperationMessage, OperationMessage>(
+  SENTINELKIT_CHANNELS.operation,
+);
+const topologyChannel = diagnosticsChannel.channel(SENTINELKIT_CHANNELS.topology);
+const clientChannel = diagnosticsChannel.channel(SENTINELKIT_CHANNELS.client);
+
+/** Whether anyone listens to operations (TracingChannel#hasSubscribers is Node ≥ 20.13). */
+export function operationsObserved(): boolean {
+  return (
+    operationChannel.start.hasSubscribers ||
+    operationChannel.asyncEnd.hasSubscribers ||
+    operationChannel.error.hasSubscribers
+  );
+}
+
+/** Runs `run` inside the operation tracing channel with `message` as its context. */
+export function traceOperation<T>(message: OperationMessage, run: () => Promise<T>): Promise<T> {
+  return operationChannel.tracePromise(run, message);
+}
+
+export function publishTopology(target: ObservedTarget, event: TopologyEvent): void {
+  if (topologyChannel.hasSubscribers) topologyChannel.publish({ ...target, event });
+}
+
+export function publishClient(target: ObservedTarget): void {
+  if (clientChannel.hasSubscribers) clientChannel.publish(target);
+}
+
+/** The address an ioredis connection of ours talks to. */
+export function addressOfConnection(redis: {
+  options: { host?: string | undefined; port?: number | undefined };
+}): NodeAddress {
+  return { host: redis.options.host ?? '', port: redis.options.port ?? 0 };
+}
