@@ -12,6 +12,7 @@ const PUBLIC_VALUES = [
   'MasterNameUnknownError',
   'NoSentinelReachableError',
   'SAFE_REDIS_OPTION_KEYS',
+  'SENTINELKIT_CHANNELS',
   'SENTINELKIT_ERROR_CODES',
   'SentinelClient',
   'SentinelConfigError',
