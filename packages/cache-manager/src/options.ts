@@ -1,5 +1,10 @@
 import { type ReadFrom, type SentinelClientOptions, SentinelConfigError } from '@sentinelkit/core';
-import { OPTION_NAMES, READ_FROM_VALUES } from '@sentinelkit/core/internal';
+import {
+  describeValue,
+  didYouMean,
+  OPTION_NAMES,
+  READ_FROM_VALUES,
+} from '@sentinelkit/core/internal';
 
 /** Options shared by {@link SentinelKeyvStore} and {@link SentinelLegacyStore}. */
 export interface StoreOptions {
@@ -265,14 +270,11 @@ function record(options: unknown): Record<string, unknown> {
 function checkKnown(o: Record<string, unknown>, names: readonly string[]): void {
   for (const key of Object.keys(o)) {
     if (names.includes(key)) continue;
-    const near = names.find((name) => name.toLowerCase() === key.toLowerCase());
     const hint = (OPTION_NAMES as readonly string[]).includes(key)
       ? `"${key}" is an option of the core client: put it in clientOptions, or set it on the SentinelClient you pass`
       : KEYV_ONLY_OPTIONS.includes(key)
         ? `"${key}" is a Keyv option: create the Keyv yourself with new Keyv({ store, ${key} })`
-        : near === undefined
-          ? undefined
-          : `Did you mean "${near}"?`;
+        : didYouMean(key, names);
     throw new SentinelConfigError({
       option: key,
       expected: `one of the options ${names.join(', ')}`,
@@ -314,14 +316,5 @@ function readFrom(value: unknown): ReadFrom {
 }
 
 function invalid(option: string, expected: string, value: unknown): never {
-  throw new SentinelConfigError({ option, expected, received: describe(value) });
-}
-
-// Scalars are shown, objects only named: an option object may hold a password.
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined || typeof value !== 'object') {
-    return typeof value === 'function' ? 'a function' : String(value);
-  }
-  return Array.isArray(value) ? 'an array' : 'an object';
+  throw new SentinelConfigError({ option, expected, received: describeValue(value) });
 }

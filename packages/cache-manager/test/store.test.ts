@@ -120,6 +120,17 @@ describe('options', () => {
     ).toBe('namespace');
   });
 
+  // Every package describes a bad value and a misspelt option in the same words (core's
+  // validate.ts, through @sentinelkit/core/internal): a long string cut to 60 characters, the
+  // option one typo away suggested. The same literals are pinned in the core and each adapter.
+  it('a long string is cut and a one-typo option suggested, in the words of the core', () => {
+    const cut = configError(() => createKeyv(LOCATION, { scanCount: 'x'.repeat(100) } as never));
+    expect(cut.message).toContain(`got "${'x'.repeat(57)}..."`);
+    expect(cut.message).not.toContain('x'.repeat(58));
+    const typo = configError(() => createKeyv(LOCATION, { readFromm: 'master' } as never));
+    expect(typo.message).toContain('Did you mean "readFrom"?');
+  });
+
   it('clientOptions are for a client the store creates, not for a given one', () => {
     const client = createSentinelClient(LOCATION);
     const error = configError(

@@ -38,3 +38,4 @@ export {
 export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';
 export { READ_FROM_VALUES } from './types.js';
+export { describeValue, didYouMean, kindOf } from './validate.js';

@@ -36,7 +36,7 @@
 import { isIPv6 } from 'node:net';
 import { SentinelConfigError } from './errors.js';
 import { formatAddress, READ_FROM_VALUES, type ReadFrom } from './types.js';
-import { NAME_PATTERN } from './validate.js';
+import { didYouMean, NAME_PATTERN } from './validate.js';
 
 /** A location string, parsed. Optional fields are set only when the location gave them. */
 export interface LocationOptions {
@@ -286,13 +286,12 @@ function parseQuery(ctx: Context, query: Span, into: Partial<LocationOptions>): 
     if (eq < 0) fail(ctx, 'location.query', 'name=value pairs separated by "&"', pair);
     const name = pair.text.slice(0, eq);
     if (!QUERY_PARAMS.includes(name)) {
-      const near = QUERY_PARAMS.find((p) => p.toLowerCase() === name.toLowerCase());
       fail(
         ctx,
         'location.query',
         `one of the parameters ${QUERY_PARAMS.join(', ')}`,
         span(ctx.raw, pair.start, pair.start + eq),
-        near === undefined ? undefined : `Did you mean "${near}"?`,
+        didYouMean(name, QUERY_PARAMS),
       );
     }
     if (seen.has(name)) {

@@ -15,7 +15,15 @@ import {
   READ_FROM_VALUES,
   type ReadFrom,
 } from './types.js';
-import { describe, integer, invalid, kindOf, NAME_PATTERN, plainObject } from './validate.js';
+import {
+  describeValue,
+  didYouMean,
+  integer,
+  invalid,
+  kindOf,
+  NAME_PATTERN,
+  plainObject,
+} from './validate.js';
 
 /** A sentinel to ask, as given in options. */
 export interface SentinelAddressOption {
@@ -367,9 +375,7 @@ function withoutUndefined(object: Record<string, unknown>): Record<string, unkno
 
 function checkKnown(key: string): void {
   if ((OPTION_NAMES as readonly string[]).includes(key)) return;
-  const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
-  const advice =
-    adviceForRedisOption(key) ?? (near === undefined ? undefined : `Did you mean "${near}"?`);
+  const advice = adviceForRedisOption(key) ?? didYouMean(key, OPTION_NAMES);
   throw new SentinelConfigError({
     option: key,
     expected: `one of the options ${OPTION_NAMES.join(', ')}`,
@@ -431,7 +437,7 @@ function text(option: string, value: unknown, secret: boolean): string | undefin
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') {
     // Never echo a value given where a secret belongs: it may be the secret in the wrong type.
-    const received = secret ? kindOf(value) : describe(value);
+    const received = secret ? kindOf(value) : describeValue(value);
     throw new SentinelConfigError({ option, expected: 'a string', received });
   }
   return value;

@@ -297,6 +297,21 @@ describe('resolveOptions: validation', () => {
   });
 });
 
+describe('resolveOptions: the words every package uses', () => {
+  // Every package describes a bad value and a misspelt option in the same words (core's
+  // validate.ts, through @sentinelkit/core/internal): a long string cut to 60 characters, the
+  // option one typo away suggested. The same literals are pinned in the core and each adapter.
+  it('cuts a long string, and suggests the option one typo away', () => {
+    const cut = configError(() =>
+      resolveOptions({ ...minimal, commandTimeout: 'x'.repeat(100) as never }),
+    );
+    expect(cut.message).toContain(`got "${'x'.repeat(57)}..."`);
+    expect(cut.message).not.toContain('x'.repeat(58));
+    const typo = configError(() => resolveOptions({ ...minimal, readFromm: 'master' } as never));
+    expect(typo.message).toContain('Did you mean "readFrom"?');
+  });
+});
+
 describe('redactOptions', () => {
   it('masks passwords and TLS secrets, keeping everything else', () => {
     const resolved = resolveOptions(minimal, {

@@ -1,4 +1,5 @@
 import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
+import { describeValue } from '@sentinelkit/core/internal';
 import type { SessionData } from 'express-session';
 import { SessionStoreError } from './errors.js';
 
@@ -146,15 +147,9 @@ export const DEFAULT_STORE_OPTIONS = Object.freeze({
 });
 
 function invalid(option: string, expected: string, received: unknown): SessionStoreError {
-  let shown: string;
-  try {
-    shown = typeof received === 'function' ? 'a function' : JSON.stringify(received);
-  } catch {
-    shown = String(received);
-  }
   return new SessionStoreError(
     'INVALID_OPTION',
-    `Invalid option "${option}": expected ${expected}, got ${shown}`,
+    `Invalid option "${option}": expected ${expected}, got ${describeValue(received)}`,
   );
 }
 

@@ -98,6 +98,26 @@ describe('options', () => {
     expect(resolved.sidPattern).toBe(DEFAULT_STORE_OPTIONS.sidPattern);
   });
 
+  // Every package describes a bad value and a misspelt option in the same words (core's
+  // validate.ts, through @sentinelkit/core/internal): a long string cut to 60 characters, the
+  // option one typo away suggested. The same literals are pinned in the core and each adapter.
+  // (The session store refuses no unknown option: connect-redis' options pass through.)
+  it('cuts a long string as the core does, and names an object without its content', () => {
+    const message = (options: object) => {
+      try {
+        resolveStoreOptions({ client, ...options } as never);
+      } catch (error) {
+        expect(isSessionStoreError(error, 'INVALID_OPTION')).toBe(true);
+        return (error as Error).message;
+      }
+      throw new Error('expected INVALID_OPTION');
+    };
+    const cut = message({ readFrom: 'x'.repeat(100) });
+    expect(cut).toContain(`got "${'x'.repeat(57)}..."`);
+    expect(cut).not.toContain('x'.repeat(58));
+    expect(message({ touchAfter: { password: 'hunter2' } })).toMatch(/got an object$/);
+  });
+
   it('a ttl of 0 means the default, as in connect-redis', () => {
     expect(resolveStoreOptions({ client, ttl: 0 }).ttl).toBe(86_400);
   });

@@ -4,7 +4,7 @@ import {
   type SentinelClientOptions,
   SentinelConfigError,
 } from '@sentinelkit/core';
-import { OPTION_NAMES } from '@sentinelkit/core/internal';
+import { describeValue, didYouMean, OPTION_NAMES } from '@sentinelkit/core/internal';
 import { DEFAULT_SENTINEL_CLIENT_NAME } from './sentinel.constants.js';
 
 /** What every form of {@link SentinelModuleOptions} accepts besides the client's source. */
@@ -128,7 +128,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     throw new SentinelConfigError({
       option: 'options',
       expected: 'an object with location, options or client',
-      received: describe(value),
+      received: describeValue(value),
       hint: 'A forRootAsync() factory must return the options object',
     });
   }
@@ -145,7 +145,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
       throw new SentinelConfigError({
         option: 'client',
         expected: 'a SentinelClient from createSentinelClient()',
-        received: describe(client),
+        received: describeValue(client),
       });
     }
     if (location !== undefined || options !== undefined) {
@@ -168,7 +168,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     throw new SentinelConfigError({
       option: 'location',
       expected: 'a location string: "mymaster/host:port,host:port/db" or "redis+sentinel://…"',
-      received: describe(location),
+      received: describeValue(location),
       hint: 'Pass an options object as "options" instead',
     });
   }
@@ -179,7 +179,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     throw new SentinelConfigError({
       option: 'options',
       expected: 'an options object of @sentinelkit/core',
-      received: describe(options),
+      received: describeValue(options),
     });
   }
   const failFast = o.failFast ?? DEFAULT_MODULE_OPTIONS.failFast;
@@ -187,7 +187,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     throw new SentinelConfigError({
       option: 'failFast',
       expected: 'true or false',
-      received: describe(failFast),
+      received: describeValue(failFast),
     });
   }
   const retryDelay = o.retryDelay ?? DEFAULT_MODULE_OPTIONS.retryDelay;
@@ -200,7 +200,7 @@ export function resolveModuleOptions(value: unknown): ResolvedSentinelModuleOpti
     throw new SentinelConfigError({
       option: 'retryDelay',
       expected: `a number of milliseconds, an integer 1-${MAX_TIMER_MS}`,
-      received: describe(retryDelay),
+      received: describeValue(retryDelay),
     });
   }
   return Object.freeze({
@@ -220,7 +220,7 @@ export function resolveClientName(value: unknown, option = 'name'): string {
     throw new SentinelConfigError({
       option,
       expected: 'a non-empty string naming the client',
-      received: describe(name),
+      received: describeValue(name),
     });
   }
   return name;
@@ -228,46 +228,15 @@ export function resolveClientName(value: unknown, option = 'name'): string {
 
 function unknownOption(key: string): SentinelConfigError {
   const core = (OPTION_NAMES as readonly string[]).includes(key);
-  const near = OWN_OPTIONS.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2);
   const hint = core
     ? `"${key}" is an option of the core client: put it in options ({ location, options: { ${key} } })`
     : key === 'name' || key === 'isGlobal'
       ? `"${key}" goes beside useFactory in forRootAsync({ ${key}, useFactory }), not in what the factory returns`
-      : near === undefined
-        ? undefined
-        : `Did you mean "${near}"?`;
+      : didYouMean(key, OWN_OPTIONS);
   return new SentinelConfigError({
     option: key,
     expected: `one of ${OWN_OPTIONS.join(', ')}`,
     received: 'an unknown option',
     ...(hint === undefined ? {} : { hint }),
   });
-}
-
-/** Levenshtein distance, for "did you mean" on a misspelt option. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-// Scalars are shown, objects only named: an options object may hold a password.
-function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  }
-  if (value === null || value === undefined || typeof value !== 'object') {
-    return typeof value === 'function' ? 'a function' : String(value);
-  }
-  return Array.isArray(value) ? 'an array' : 'an object';
 }

@@ -99,6 +99,16 @@ describe('option validation', () => {
     expect(reject({ location: LOCATION, retryDeley: 10 })).toMatch(/Did you mean "retryDelay"/);
   });
 
+  // Every package describes a bad value and a misspelt option in the same words (core's
+  // validate.ts, through @sentinelkit/core/internal): a long string cut to 60 characters, the
+  // option one typo away suggested. The same literals are pinned in the core and each adapter.
+  it('cuts a long string and suggests an option one typo away, in the words of the core', () => {
+    const cut = reject({ location: LOCATION, retryDelay: 'x'.repeat(100) });
+    expect(cut).toContain(`got "${'x'.repeat(57)}..."`);
+    expect(cut).not.toContain('x'.repeat(58));
+    expect(reject({ location: LOCATION, retryDelai: 10 })).toContain('Did you mean "retryDelay"?');
+  });
+
   it('lets the core validate the client options when the module starts', async () => {
     const compiling = Test.createTestingModule({
       imports: [SentinelModule.forRoot({ location: 'mymaster/127.0.0.1:0' })],
