@@ -11,6 +11,7 @@ import {
   SentinelConfigError,
   type WriteOptions,
 } from '@sentinelkit/core';
+import { type ScanStep, scanNode, scanStep } from '@sentinelkit/core/internal';
 import type { ResolvedStoreOptions } from './options.js';
 
 /**
@@ -35,19 +36,9 @@ export interface StoreEvents {
   reopen: [client: RoutedClient];
 }
 
-/** The ioredis connection `read`/`write` hand to their callback. */
-type Connection = RedisConnection;
-
-/** `text` with the glob characters of `SCAN MATCH` escaped, so it matches only itself. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
 /** One `SCAN` step's result, with the node that answered it. */
-interface ScanStep {
+interface NodeScanStep extends ScanStep {
   node: string;
-  cursor: string;
-  keys: string[];
 }
 
 export class Backend {
@@ -157,7 +148,7 @@ export class Backend {
   }
 
   /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`. */
-  read<T>(fn: (node: Connection) => Promise<T>): Promise<T> {
+  read<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T> {
     return this.#started().read(fn, this.#readOptions);
   }
 
@@ -165,7 +156,7 @@ export class Backend {
    * Runs `fn` on the master, idempotent, within `writeTimeout` unless `unbounded` (a sweep
    * of a whole namespace takes as long as the namespace is large).
    */
-  write<T>(fn: (master: Connection) => Promise<T>, unbounded = false): Promise<T> {
+  write<T>(fn: (master: RedisConnection) => Promise<T>, unbounded = false): Promise<T> {
     return this.#started().write(fn, unbounded ? this.#sweepOptions : this.#writeOptions);
   }
 
@@ -207,20 +198,14 @@ export class Backend {
   deleteMatching(pattern: string): Promise<number> {
     const count = this.#settings.scanCount;
     return this.write(async (master) => {
-      const prefix = master.options.keyPrefix ?? '';
-      const match = escapeGlob(prefix) + pattern;
-      let cursor = '0';
       let deleted = 0;
       let failure: unknown;
       const unlinks: Promise<void>[] = [];
-      do {
-        const [next, keys] = await master.scan(cursor, 'MATCH', match, 'COUNT', count);
-        cursor = next;
+      for await (const keys of scanNode(master, pattern, count)) {
         if (keys.length > 0) {
-          // ioredis adds keyPrefix to UNLINK's arguments, but SCAN returns keys with it.
           // The UNLINK is not awaited here: the next SCAN goes out in the same round trip.
           unlinks.push(
-            master.unlink(keys.map((key) => key.slice(prefix.length))).then(
+            master.unlink(keys).then(
               (n) => {
                 deleted += n;
               },
@@ -230,7 +215,8 @@ export class Backend {
             ),
           );
         }
-      } while (cursor !== '0' && failure === undefined);
+        if (failure !== undefined) break;
+      }
       await Promise.all(unlinks);
       if (failure !== undefined) throw failure;
       return deleted;
@@ -250,21 +236,10 @@ export class Backend {
     let node: string | undefined;
     for (;;) {
       const sent = cursor;
-      const step: ScanStep = await this.write(async (master) => {
-        const prefix = master.options.keyPrefix ?? '';
-        const [next, keys] = await master.scan(
-          sent,
-          'MATCH',
-          escapeGlob(prefix) + pattern,
-          'COUNT',
-          count,
-        );
-        return {
-          node: `${master.options.host}:${master.options.port}`,
-          cursor: next,
-          keys: keys.map((key) => key.slice(prefix.length)),
-        };
-      });
+      const step: NodeScanStep = await this.write(async (master) => ({
+        node: `${master.options.host}:${master.options.port}`,
+        ...(await scanStep(master, sent, pattern, count)),
+      }));
       const moved = node !== undefined && step.node !== node;
       node = step.node;
       const fresh = step.keys.filter((key) => !seen.has(key));

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
-import { TickBatch } from '@sentinelkit/core/internal';
+import { escapeGlob, TickBatch } from '@sentinelkit/core/internal';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
   type ClientSource,
-  escapeGlob,
   expiry,
   noNamespaceError,
   type StoreEvents,

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient, SentinelConfigError } from '@sentinelkit/core';
+import { escapeGlob } from '@sentinelkit/core/internal';
 import {
   Backend,
   type ClientSource,
-  escapeGlob,
   expiry,
   noNamespaceError,
   type StoreEvents,

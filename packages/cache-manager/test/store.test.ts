@@ -6,7 +6,7 @@ import { createSentinelClient, isSentinelKitError, SentinelConfigError } from '@
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { describe, expect, it } from 'vitest';
-import { escapeGlob, expiry } from '../src/backend.js';
+import { expiry } from '../src/backend.js';
 import {
   createKeyv,
   createLegacyStore,
@@ -292,10 +292,5 @@ describe('helpers', () => {
     for (const none of [undefined, 0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(expiry(none)).toBeUndefined();
     }
-  });
-
-  it('escapeGlob(): a namespace matches only itself in SCAN MATCH', () => {
-    expect(escapeGlob('app')).toBe('app');
-    expect(escapeGlob('a*b?c[d]e\\f')).toBe('a\\*b\\?c\\[d\\]e\\\\f');
   });
 });

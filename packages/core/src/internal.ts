@@ -36,6 +36,7 @@ export {
   withMasterView,
 } from './replicas.js';
 export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';
+export { escapeGlob, type ScanStep, scanMaster, scanNode, scanStep } from './scan.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';
 export { READ_FROM_VALUES } from './types.js';
 export { describeValue, didYouMean, kindOf } from './validate.js';

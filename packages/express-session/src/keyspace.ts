@@ -1,6 +1,7 @@
 /** The store's keys: every key under the prefix, scanned on the master. */
 
 import type { RoutedClient } from '@sentinelkit/core';
+import { escapeGlob, scanMaster } from '@sentinelkit/core/internal';
 
 /** Keys under `prefix`, by SCAN on the master (a cursor means something on one node only). */
 export function scanKeys(
@@ -8,23 +9,8 @@ export function scanKeys(
   prefix: string,
   scanCount: number,
 ): Promise<string[]> {
-  const match = `${escapeGlob(prefix)}*`;
-  return client.write(
-    async (master) => {
-      const keys = new Set<string>();
-      let cursor = '0';
-      do {
-        const [next, batch] = await master.scan(cursor, 'MATCH', match, 'COUNT', scanCount);
-        cursor = next;
-        for (const k of batch) keys.add(k);
-      } while (cursor !== '0');
-      return [...keys];
-    },
-    { idempotent: true },
-  );
+  return scanMaster(client, `${escapeGlob(prefix)}*`, scanCount);
 }
 
 /** Escapes SCAN MATCH glob characters, so a prefix like `app[1]:` matches itself only. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
+export { escapeGlob };

@@ -4,7 +4,7 @@
  * answered only once readers cannot miss them), touches.ts (per-tick EXPIREs; the batching itself is the core's TickBatch),
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
-import type { RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import type { RedisConnection, RoutedClient, TopologyEvent } from '@sentinelkit/core';
 import { type SessionData, Store } from 'express-session';
 import { finish, type StoreCallback } from './callbacks.js';
 import { parseSession, serializeSession } from './codec.js';
@@ -19,7 +19,7 @@ import {
 } from './options.js';
 import { SessionReader } from './read-your-writes.js';
 import { TouchBatcher } from './touches.js';
-import { type Connection, ReplicatedWriter } from './writer.js';
+import { ReplicatedWriter } from './writer.js';
 
 export type { StoreCallback } from './callbacks.js';
 export { escapeGlob } from './keyspace.js';
@@ -300,7 +300,7 @@ export class SentinelStore extends Store {
   }
 
   /** Runs a session write under the read-your-writes rule (`'replica'`), or plainly (`'master'`). */
-  async #replicated(write: (master: Connection) => Promise<unknown>): Promise<void> {
+  async #replicated(write: (master: RedisConnection) => Promise<unknown>): Promise<void> {
     if (this.options.readFrom === 'master') {
       await this.#client.write(write, { idempotent: true });
       return;

@@ -1,10 +1,7 @@
 import { isSentinelKitError, type RedisConnection, type RoutedClient } from '@sentinelkit/core';
 
-/** The ioredis connection `client.write()` hands to its callback. */
-export type Connection = RedisConnection;
-
 /** One session write that readers on replicas must not miss. May run twice (on a new master). */
-export type ReplicatedJob = (master: Connection) => Promise<unknown>;
+export type ReplicatedJob = (master: RedisConnection) => Promise<unknown>;
 
 /** What the writer reports about its work, for `stats()`. */
 export interface WriterCounters {
@@ -89,7 +86,7 @@ export class ReplicatedWriter {
     const replicas = replicasToWaitFor(this.client);
     const outcomes: Outcome[] = [];
     let writtenAt = Date.now();
-    const run = async (master: Connection) => {
+    const run = async (master: RedisConnection) => {
       const results = await Promise.allSettled(batch.map((p) => p.job(master)));
       // The replies are in: the master has executed the batch by now.
       writtenAt = Date.now();
