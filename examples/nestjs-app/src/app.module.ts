@@ -7,6 +7,7 @@ import { SentinelHealthIndicator } from '@sentinelkit/nestjs/health';
 import { CounterController } from './counter.controller.js';
 import { HealthController } from './health.controller.js';
 import { ItemCatalog, ItemsController } from './items.controller.js';
+import { MetricsModule } from './metrics.js';
 
 /** Options of {@link AppModule.forRoot}. */
 export interface AppModuleOptions {
@@ -19,7 +20,8 @@ export interface AppModuleOptions {
 
 /**
  * The example application: a Sentinel client configured through `ConfigService`, Nest's
- * `CacheModule` on it, a Terminus health endpoint, and a counter on the client itself.
+ * `CacheModule` on it, a Terminus health endpoint, a counter on the client itself, and
+ * sentinelkit's OpenTelemetry metrics at `GET /metrics` (Prometheus).
  */
 @Module({})
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest's convention for module factories (X.forRoot()).
@@ -29,6 +31,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // First, so the metrics are recorded from the client's connect() on.
+        MetricsModule,
         ConfigModule.forRoot({
           ignoreEnvFile: true,
           // Loaded values come before process.env in ConfigService.get().

@@ -6,6 +6,7 @@ export { AppModule, type AppModuleOptions } from './app.module.js';
 export { CounterController } from './counter.controller.js';
 export { HealthController } from './health.controller.js';
 export { type Item, ItemCatalog, ItemsController } from './items.controller.js';
+export { Metrics, MetricsController, MetricsModule } from './metrics.js';
 
 /**
  * Creates the application (not listening yet) on the Sentinel deployment at `location`, or at

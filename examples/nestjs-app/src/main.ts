@@ -11,4 +11,6 @@ const app = await createApp();
 app.enableShutdownHooks();
 const port = Number(process.env.PORT ?? 3000);
 await app.listen(port, '127.0.0.1');
-console.log(`example app on http://127.0.0.1:${port} (GET /items/1, GET /health, POST /counter)`);
+console.log(
+  `example app on http://127.0.0.1:${port} (GET /items/1, GET /health, POST /counter, GET /metrics)`,
+);

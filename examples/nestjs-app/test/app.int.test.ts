@@ -104,6 +104,21 @@ describe('examples/nestjs-app on a real topology', () => {
     expect((await http().get('/counter').expect(200)).body).toEqual({ value: 2 });
   });
 
+  it('GET /metrics serves the operations by node and role, and the rotation, for Prometheus', async () => {
+    await http().post('/counter').expect(200);
+    await http().get('/counter').expect(200);
+    const { text } = await http().get('/metrics').expect(200);
+    const master = client.topology().master!.address;
+    // The counter's INCR ran on the master: a duration sample with its port and role.
+    expect(text).toMatch(
+      new RegExp(
+        `db_client_operation_duration_count\\{[^}]*server_port="${master.port}"[^}]*sentinelkit_node_role="master"[^}]*\\} [1-9]`,
+      ),
+    );
+    expect(text).toMatch(/sentinelkit_node_role="replica"/);
+    expect(text).toMatch(/sentinelkit_replicas\{[^}]*sentinelkit_master_name="mymaster"[^}]*\} 2/);
+  });
+
   it('app.close() closes the Sentinel client it created', async () => {
     expect(client.status).toBe('ready');
     await app.close();
