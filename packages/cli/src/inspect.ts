@@ -14,6 +14,7 @@ import {
   parseRole,
   parseSentinelInfo,
   redactSecrets,
+  secretsOf,
   sentinelOptions,
 } from '@sentinelkit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -34,7 +35,7 @@ import {
 export async function inspectDeployment(
   options: ResolvedSentinelClientOptions,
 ): Promise<DeploymentReport> {
-  const secrets = [options.password, options.sentinelPassword];
+  const secrets = secretsOf(options);
   const redact = (error: unknown) =>
     redactSecrets(error instanceof Error ? error.message : String(error), secrets);
   const checkedAt = Date.now();
@@ -167,7 +168,7 @@ export type MasterNameCheck = 'known' | 'unknown' | 'refused' | 'unreachable';
 export async function checkMasterName(
   options: ResolvedSentinelClientOptions,
 ): Promise<{ sentinel: string; check: MasterNameCheck; error?: string }[]> {
-  const secrets = [options.password, options.sentinelPassword];
+  const secrets = secretsOf(options);
   return Promise.all(
     options.sentinels.map((address) =>
       withConnection(sentinelOptions(options, address), (redis) =>

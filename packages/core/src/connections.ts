@@ -144,10 +144,8 @@ async function runSetup(
   }
 }
 
-/** Every secret of the options, for scrubbing messages built from other errors. */
-export function secretsOf(options: ResolvedSentinelClientOptions): (string | undefined)[] {
-  return [options.password, options.sentinelPassword];
-}
+// The one list of the options' secrets lives with redactOptions (options.ts).
+export { secretsOf } from './options.js';
 
 /** Rejects with a `TIMEOUT` error when `promise` takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -22,7 +22,7 @@ export {
   sentinelOptions,
 } from './connections.js';
 export { redactSecrets } from './errors.js';
-export { DEFAULT_OPTIONS, OPTION_NAMES } from './options.js';
+export { DEFAULT_OPTIONS, OPTION_NAMES, secretsOf } from './options.js';
 export {
   applyNatMap,
   type FilteredReplicas,

@@ -344,26 +344,52 @@ export function resolveOptions(
 }
 
 /**
+ * The secrets among the options, the one list both {@link redactOptions} (for logs, events and
+ * `toString()`) and {@link secretsOf} (to scrub messages built from other errors: the core's, the
+ * CLI's) are made from: the passwords, and the TLS options that are secrets.
+ */
+const SECRET_OPTIONS = ['password', 'sentinelPassword'] as const;
+const SECRET_TLS_OPTIONS = ['key', 'pfx', 'passphrase'] as const;
+
+/**
  * A copy of resolved options safe for logs, events and `toString()`: passwords and TLS secrets
  * (`key`, `pfx`, `passphrase`) become `***`.
  */
 export function redactOptions(
   options: ResolvedSentinelClientOptions,
 ): ResolvedSentinelClientOptions {
-  const mask = (value: string | undefined) => (value === undefined ? undefined : '***');
+  const masked = Object.fromEntries(
+    SECRET_OPTIONS.map((key) => [key, options[key] === undefined ? undefined : '***']),
+  );
   return Object.freeze({
     ...options,
-    password: mask(options.password),
-    sentinelPassword: mask(options.sentinelPassword),
+    ...masked,
     tls: typeof options.tls === 'function' ? options.tls : redactTls(options.tls),
     sentinelTls: redactTls(options.sentinelTls),
   });
 }
 
+/**
+ * Every secret string of the options (the same list as {@link redactOptions}), for scrubbing
+ * messages built from other errors. TLS options given as a function (per node) are not known
+ * here; their key and certificate are binary or PEM text no error repeats.
+ */
+export function secretsOf(options: ResolvedSentinelClientOptions): (string | undefined)[] {
+  const tlsSecrets = (tls: ResolvedSentinelClientOptions['tls']) =>
+    typeof tls === 'function' || tls === false
+      ? []
+      : SECRET_TLS_OPTIONS.map((key) => tls[key]).filter((value) => typeof value === 'string');
+  return [
+    ...SECRET_OPTIONS.map((key) => options[key]),
+    ...tlsSecrets(options.tls),
+    ...tlsSecrets(options.sentinelTls),
+  ];
+}
+
 function redactTls(tls: ConnectionOptions | false): ConnectionOptions | false {
   if (tls === false) return false;
   const copy: ConnectionOptions = { ...tls };
-  for (const key of ['key', 'pfx', 'passphrase'] as const) {
+  for (const key of SECRET_TLS_OPTIONS) {
     if (copy[key] !== undefined) copy[key] = '***';
   }
   return Object.freeze(copy);

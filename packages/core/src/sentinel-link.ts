@@ -13,7 +13,7 @@ import {
   type SentinelFailure,
   SentinelKitError,
 } from './errors.js';
-import type { ResolvedSentinelClientOptions } from './options.js';
+import { type ResolvedSentinelClientOptions, secretsOf } from './options.js';
 import { applyNatMap, parseSentinelInfo } from './replicas.js';
 import { MAX_SENTINELS, parseSentinelList } from './sentinel-list.js';
 import { formatAddress, type NodeAddress } from './types.js';
@@ -59,7 +59,7 @@ export class SentinelLink {
     private readonly onConnectionError: (error: Error) => void,
   ) {
     this.known = options.sentinels.map((s) => ({ host: s.host, port: s.port }));
-    this.secrets = [options.password, options.sentinelPassword];
+    this.secrets = secretsOf(options);
   }
 
   /** Sentinels in the order they are tried (the one that answered last first). */

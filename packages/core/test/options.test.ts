@@ -5,6 +5,7 @@ import {
   redactOptions,
   resolveOptions,
   type SentinelClientOptions,
+  secretsOf,
 } from '../src/options.js';
 
 const minimal: SentinelClientOptions = { masterName: 'mymaster', sentinels: [{ host: 'h' }] };
@@ -335,6 +336,26 @@ describe('redactOptions', () => {
     }
     expect(resolved.password).toBe('hunter2');
     expect(Object.isFrozen(redacted)).toBe(true);
+  });
+
+  it('one list: every string secretsOf scrubs from messages is what redactOptions masks, and back', () => {
+    const resolved = resolveOptions(minimal, {
+      password: 'hunter2',
+      sentinelPassword: 'other-secret',
+      tls: { passphrase: 'pp', servername: 'x' },
+      sentinelTls: { passphrase: 'sentinel-pp' },
+    });
+    const masked: string[] = [];
+    const collect = (before: unknown, after: unknown) => {
+      if (typeof before === 'string' && after === '***') masked.push(before);
+      if (typeof before !== 'object' || before === null || typeof after !== 'object') return;
+      for (const [key, value] of Object.entries(before)) {
+        collect(value, (after as Record<string, unknown>)[key]);
+      }
+    };
+    collect(resolved, redactOptions(resolved));
+    expect(masked.sort()).toEqual(['hunter2', 'other-secret', 'pp', 'sentinel-pp']);
+    expect(secretsOf(resolved).filter(Boolean).sort()).toEqual(masked);
   });
 
   it('leaves absent passwords absent', () => {
