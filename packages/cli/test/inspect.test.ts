@@ -1,9 +1,18 @@
 // What `status` sends to each data node, against a fake sentinel (RESP) naming a node by hostname.
 import { createServer } from 'node:net';
 import { type NodeAddress, resolveOptions } from '@sentinelkit/core';
+import { type FakeRedis, type FakeSentinelScript, startFakeSentinel } from '@sentinelkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeSentinel, fakes, MASTER_NAME } from '../../core/test/helpers/fake-topology.js';
 import { inspectDeployment, sentinelFailure } from '../src/inspect.js';
+
+const MASTER_NAME = 'mymaster';
+const fakes: FakeRedis[] = [];
+
+async function fakeSentinel(script: FakeSentinelScript): Promise<FakeRedis> {
+  const fake = await startFakeSentinel(script);
+  fakes.push(fake);
+  return fake;
+}
 
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((fake) => fake.close()));

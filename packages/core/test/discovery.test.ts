@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import type { FakeAction, FakeRedis } from '@sentinelkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSentinelClient,
@@ -10,7 +11,6 @@ import {
   type SentinelClientOptions,
   type TopologyEvent,
 } from '../src/index.js';
-import type { FakeAction, FakeRedis } from './helpers/fake-sentinel.js';
 import {
   at,
   closedPort,

@@ -8,12 +8,12 @@
 // .ci/ioredis-range.sh). If a version changes their shape, this file fails, by name, before any
 // behaviour built on them silently degrades.
 import { Socket } from 'node:net';
+import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableConnection } from '../src/durable.js';
 import { corkUntilTickEnd } from '../src/tick.js';
 import { watchCommandTimeouts } from '../src/watchdog.js';
-import { type FakeAction, type FakeRedis, startFakeRedis } from './helpers/fake-sentinel.js';
 
 const servers: FakeRedis[] = [];
 const clients: Redis[] = [];

@@ -1,7 +1,7 @@
+import { type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { handleResubscribeFailures } from '../src/sentinel-watch.js';
-import { type FakeRedis, startFakeRedis } from './helpers/fake-sentinel.js';
 
 const servers: FakeRedis[] = [];
 afterEach(async () => {

@@ -1,5 +1,7 @@
 // What the client does with what sentinels tell it when a sentinel is stale, hostile or refused:
 // fake RESP sentinels and data nodes answering exactly what each case needs.
+
+import type { FakeAction } from '@sentinelkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSentinelClient,
@@ -9,7 +11,6 @@ import {
   type TopologyEvent,
 } from '../src/index.js';
 import { MAX_SENTINELS } from '../src/sentinel-list.js';
-import type { FakeAction } from './helpers/fake-sentinel.js';
 import {
   at,
   closedPort,

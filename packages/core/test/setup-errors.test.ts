@@ -2,6 +2,7 @@
 // fake sentinels (RESP) name a data node that misbehaves at the TCP level, or the user's `tls`
 // function fails before any connection is made.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { FakeRedis } from '@sentinelkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSentinelClient,
@@ -9,7 +10,6 @@ import {
   type SentinelClient,
   type SentinelClientOptions,
 } from '../src/index.js';
-import type { FakeRedis } from './helpers/fake-sentinel.js';
 import { fakeSentinel, fakes, MASTER_NAME } from './helpers/fake-topology.js';
 
 const clients: SentinelClient[] = [];

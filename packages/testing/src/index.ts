@@ -36,6 +36,14 @@ export {
 } from './client-waits.js';
 export type { TopologyErrorCode, TopologyErrorOf } from './errors.js';
 export { isTopologyError, TOPOLOGY_ERROR_CODES, TopologyError } from './errors.js';
+export type {
+  FakeAction,
+  FakeHandler,
+  FakeRedis,
+  FakeReply,
+  FakeSentinelScript,
+} from './fake-redis.js';
+export { startFakeRedis, startFakeSentinel } from './fake-redis.js';
 export type { Address } from './health.js';
 export { findRedisServer, REDIS_SERVER_ENV, requireRedisServer } from './redis-binary.js';
 export type {

@@ -3,44 +3,25 @@
  * does with what sentinels tell it (stale answers, hostile replies, ACL refusals).
  */
 import { createServer } from 'node:net';
+import {
+  type FakeAction,
+  type FakeRedis,
+  type FakeSentinelScript,
+  startFakeRedis,
+  startFakeSentinel,
+} from '@sentinelkit/testing';
 import type { NodeAddress } from '../../src/index.js';
-import { type FakeAction, type FakeRedis, startFakeRedis } from './fake-sentinel.js';
 
 export const MASTER_NAME = 'mymaster';
 
 /** Every fake started through this module, for the test's `afterEach` to close. */
 export const fakes: FakeRedis[] = [];
 
-/** What a fake sentinel answers; each function is called once per command. */
-export interface SentinelScript {
-  /** Reply to `SENTINEL get-master-addr-by-name`. */
-  master: (name: string) => FakeAction;
-  /** Reply to `SENTINEL master` (its `config-epoch` and `flags`); an error by default. */
-  state?: () => FakeAction;
-  /** Reply to `SENTINEL replicas`; `[]` by default. */
-  replicas?: () => FakeAction;
-  /** Reply to `SENTINEL sentinels`; `[]` by default. */
-  sentinels?: () => FakeAction;
-  /** Reply to any other command (AUTH, SUBSCRIBE, …); the fake's default when `undefined`. */
-  other?: (args: string[]) => FakeAction;
-}
+/** What a fake sentinel answers (@sentinelkit/testing's script). */
+export type SentinelScript = FakeSentinelScript;
 
 export async function fakeSentinel(script: SentinelScript): Promise<FakeRedis> {
-  const server = await startFakeRedis((args) => {
-    if (args[0]?.toUpperCase() !== 'SENTINEL') return script.other?.(args);
-    switch (args[1]?.toLowerCase()) {
-      case 'get-master-addr-by-name':
-        return script.master(args[2] ?? '');
-      case 'master':
-        return script.state?.() ?? { error: 'ERR No such master with that name' };
-      case 'replicas':
-        return script.replicas?.() ?? [];
-      case 'sentinels':
-        return script.sentinels?.() ?? [];
-      default:
-        return { error: `ERR unknown sentinel subcommand '${args[1]}'` };
-    }
-  });
+  const server = await startFakeSentinel(script);
   fakes.push(server);
   return server;
 }

@@ -1,11 +1,15 @@
 /**
  * A tiny fake Redis/Sentinel server speaking RESP2, for unit tests of discovery edge cases (null
- * replies, wrong roles, unknown master names, hangs) that a real server will not produce on cue.
+ * replies, wrong roles, unknown master names, hangs, ACL refusals) that a real server will not
+ * produce on cue. Not a Redis: what it answers is what the test's handler says. Tests of
+ * behaviour on real servers use {@link startSentinelTopology}.
  *
  * ioredis 6 opens with `HELLO 3`; unless the handler answers it, the fake replies `NOPROTO` as a
  * Redis 5 would, and ioredis falls back to RESP2.
  */
 import { createServer, type Socket } from 'node:net';
+// For the documentation link only.
+import type { startSentinelTopology } from './topology.js';
 
 /**
  * A reply: `{ simple }` (+OK), `{ error }` (-ERR …), `{ replies }` (several replies to one
@@ -114,6 +118,42 @@ function defaultReply(args: string[]): FakeReply {
   if (name === 'hello') return { error: 'NOPROTO sorry, this protocol version is not supported' };
   if (name === 'auth' || name === 'select' || name === 'client') return { simple: 'OK' };
   return { error: `ERR unknown command '${args[0]}'` };
+}
+
+/** What a fake sentinel ({@link startFakeSentinel}) answers; each function is called once per command. */
+export interface FakeSentinelScript {
+  /** Reply to `SENTINEL get-master-addr-by-name` (`null`: it knows no such master). */
+  master: (name: string) => FakeAction;
+  /** Reply to `SENTINEL master` (its `config-epoch` and `flags`); an error by default. */
+  state?: () => FakeAction;
+  /** Reply to `SENTINEL replicas`; `[]` by default. */
+  replicas?: () => FakeAction;
+  /** Reply to `SENTINEL sentinels`; `[]` by default. */
+  sentinels?: () => FakeAction;
+  /** Reply to any other command (AUTH, SUBSCRIBE, …); the fake's default when `undefined`. */
+  other?: (args: string[]) => FakeAction;
+}
+
+/**
+ * A fake sentinel answering the `SENTINEL` queries a client or a status tool sends, from
+ * `script`; other `SENTINEL` subcommands get an error. Close it with `close()`.
+ */
+export function startFakeSentinel(script: FakeSentinelScript): Promise<FakeRedis> {
+  return startFakeRedis((args) => {
+    if (args[0]?.toUpperCase() !== 'SENTINEL') return script.other?.(args);
+    switch (args[1]?.toLowerCase()) {
+      case 'get-master-addr-by-name':
+        return script.master(args[2] ?? '');
+      case 'master':
+        return script.state?.() ?? { error: 'ERR No such master with that name' };
+      case 'replicas':
+        return script.replicas?.() ?? [];
+      case 'sentinels':
+        return script.sentinels?.() ?? [];
+      default:
+        return { error: `ERR unknown sentinel subcommand '${args[1]}'` };
+    }
+  });
 }
 
 /** Encodes a reply in RESP2. */

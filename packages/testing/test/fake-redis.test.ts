@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeHandler, type FakeRedis, startFakeRedis } from './helpers/fake-sentinel.js';
+import { type FakeHandler, type FakeRedis, startFakeRedis } from '../src/fake-redis.js';
 
 const servers: FakeRedis[] = [];
 const clients: Redis[] = [];
