@@ -2,14 +2,12 @@
  * A tiny fake Redis/Sentinel server speaking RESP2, for unit tests of discovery edge cases (null
  * replies, wrong roles, unknown master names, hangs, ACL refusals) that a real server will not
  * produce on cue. Not a Redis: what it answers is what the test's handler says. Tests of
- * behaviour on real servers use {@link startSentinelTopology}.
+ * behaviour on real servers use `startSentinelTopology`.
  *
  * ioredis 6 opens with `HELLO 3`; unless the handler answers it, the fake replies `NOPROTO` as a
  * Redis 5 would, and ioredis falls back to RESP2.
  */
 import { createServer, type Socket } from 'node:net';
-// For the documentation link only.
-import type { startSentinelTopology } from './topology.js';
 
 /**
  * A reply: `{ simple }` (+OK), `{ error }` (-ERR …), `{ replies }` (several replies to one
