@@ -3,9 +3,11 @@
  * long-lived connection to a sentinel, and one-shot commands on any node.
  */
 
-import type { ConnectionOptions } from 'node:tls';
+import { connect as connectTcp } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { Redis } from 'ioredis';
 import { type DataAuth, SENTINEL_ADMIN_USER } from './config.js';
+import { TopologyError } from './errors.js';
 import type { TlsSettings } from './layout.js';
 import type { TopologyNode } from './node.js';
 import { nodeHostname } from './tls.js';
@@ -100,6 +102,66 @@ export class NodeAccess {
     }
   }
 
+  /**
+   * Sends commands to `node` over a connection of its own, even a frozen one: a frozen
+   * process's kernel still accepts the connection and buffers what is written, so the node runs
+   * them first thing when thawed. Resolves once they are written (raw RESP, `AUTH` pipelined
+   * before them: ioredis would wait for `AUTH`'s reply first), with `reply` settling once the
+   * node has answered them all. Each must answer one line (`+OK`). TLS needs the node to answer
+   * its handshake, so a frozen TLS node is refused.
+   */
+  async send(
+    node: TopologyNode,
+    ...sent: (readonly (string | number)[])[]
+  ): Promise<{ reply: Promise<void>; close(): void }> {
+    const name = sent.map((c) => c[0]).join(', ');
+    const tls = this.tlsFor(node);
+    if (tls && node.state !== 'running') {
+      throw new TopologyError(
+        'NODE_NOT_RUNNING',
+        `cannot send ${name} to ${node} over TLS: thaw() it first`,
+      );
+    }
+    const { username, password } = this.authFor(node);
+    const commands: string[][] = [];
+    if (password !== undefined) {
+      commands.push(username === undefined ? ['AUTH', password] : ['AUTH', username, password]);
+    }
+    commands.push(...sent.map((c) => c.map(String)));
+    const socket = tls
+      ? connectTls({ host: node.host, port: node.port, ...tls })
+      : connectTcp({ host: node.host, port: node.port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(tls ? 'secureConnect' : 'connect', resolve);
+      socket.once('error', reject);
+      socket.setTimeout(2000, () =>
+        reject(new TopologyError('TIMEOUT', `no connection to ${node} within 2000 ms`)),
+      );
+    }).catch((error: unknown) => {
+      socket.destroy();
+      throw error;
+    });
+    socket.setTimeout(0);
+    const reply = new Promise<void>((resolve, reject) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        // Every reply expected here is one line: +OK or -ERR ….
+        const lines = received.split('\r\n').slice(0, -1);
+        const failed = lines.find((line) => line.startsWith('-'));
+        if (failed) reject(new Error(`${node} answered ${name} with ${failed.slice(1)}`));
+        else if (lines.length >= commands.length) resolve();
+        else return;
+        socket.destroy();
+      });
+      socket.once('close', () => reject(new Error(`${node} closed the connection`)));
+      socket.on('error', () => {});
+    });
+    reply.catch(() => {});
+    socket.write(commands.map(encodeCommand).join(''));
+    return { reply, close: () => socket.destroy() };
+  }
+
   private redisAuth(node: TopologyNode): { username?: string; password?: string } {
     const { username, password } = this.authFor(node);
     return {
@@ -107,4 +169,10 @@ export class NodeAccess {
       ...(password !== undefined && { password }),
     };
   }
+}
+
+/** One command in RESP, as a client sends it (an array of bulk strings). */
+function encodeCommand(args: readonly string[]): string {
+  const bulk = args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  return `*${args.length}\r\n${bulk}`;
 }

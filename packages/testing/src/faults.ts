@@ -1,6 +1,6 @@
 /**
- * Faults tests inject (kill, freeze, thaw, a graceful failover) and the
- * failover Sentinel makes of them. Each fault notes when it happened, so
+ * Faults tests inject (kill, freeze, thaw, a replica held behind its master, a
+ * graceful failover) and the failover Sentinel makes of them. Each fault notes when it happened, so
  * `waitForSwitch()` can ignore switches from before it.
  */
 
@@ -35,13 +35,38 @@ export interface FaultTarget {
   dataNodeAt(address: string): TopologyNode;
   /** Throws once the topology is stopped. */
   assertRunning(): void;
+  /** Writes commands to a node, even a frozen one (they run on thaw); see NodeAccess.send. */
+  send(
+    node: TopologyNode,
+    ...commands: (readonly (string | number)[])[]
+  ): Promise<{ reply: Promise<void>; close(): void }>;
+  /** The ACL user the sentinels (and the clients) log in to data nodes as. */
+  readonly dataUser: string;
 }
+
+/**
+ * How long a hold lasts at most, should nothing release it: longer than any test. A killed
+ * node loses it (a pause is not saved in its config), so a stopped topology leaves nothing.
+ */
+export const HOLD_REPLICATION_MAX_MS = 3_600_000;
+
+/** Ends a {@link Faults.holdReplication} hold; calling it again does nothing. */
+export type ReleaseReplication = () => Promise<void>;
 
 export class Faults {
   /** When the most recent fault (or `failover()`) happened, epoch ms. */
   private lastFaultAt = now();
 
+  /** Connections whose command waits for a frozen node's answer: closed by {@link close}. */
+  private readonly pending = new Set<{ close(): void }>();
+
   constructor(private readonly target: FaultTarget) {}
+
+  /** Closes the connections still waiting for a frozen node (the topology is stopping). */
+  close(): void {
+    for (const connection of this.pending) connection.close();
+    this.pending.clear();
+  }
 
   /** Forgets faults so far (the topology has just become healthy). */
   reset(): void {
@@ -95,6 +120,49 @@ export class Faults {
     return node;
   }
 
+  /**
+   * Holds back what data node `node` applies from its master, until released: `CLIENT PAUSE
+   * WRITE` on it postpones the commands its master link delivers (they are writes), while the
+   * link stays connected (`ROLE` says `connected`, Sentinel keeps calling it healthy) and it
+   * keeps serving reads — so it answers with stale data, its offset behind its master's.
+   * Writes on it and `WAIT`s counting it are held too. On a frozen node the pause is queued and
+   * runs first thing when thawed, before Sentinel can reconfigure it: an old master that
+   * rejoins as a replica, behind. Not on the master Sentinel names (its clients' writes would
+   * hang). Resolves with `release()` (`CLIENT UNPAUSE`: it catches up in milliseconds).
+   */
+  async holdReplication(node: TopologyNode): Promise<ReleaseReplication> {
+    this.target.assertRunning();
+    if (node.kind !== 'data') {
+      throw new TopologyError('INVALID_OPTION', `cannot hold replication on ${node}: a sentinel`);
+    }
+    if (node._state === 'killed') throw notRunning(node, 'hold replication on');
+    if ((await this.target.currentMaster()) === node) {
+      throw new TopologyError(
+        'INVALID_OPTION',
+        `cannot hold replication on ${node}: it is the master (its clients' writes would hang)`,
+      );
+    }
+    // A pause holds every write sent to the node, Sentinel's PUBLISH of its hello messages too,
+    // and the PINGs queued behind it on the same connection would then go unanswered (the
+    // replica s_down in 2–3 s). Refused PUBLISHes (an ACL error comes before the pause) keep
+    // Sentinel's link answered; it needs no PUBLISH to a replica to call it healthy.
+    const user = this.target.dataUser;
+    await this.command(
+      node,
+      ['ACL', 'SETUSER', user, '-publish'],
+      ['CLIENT', 'PAUSE', HOLD_REPLICATION_MAX_MS, 'WRITE'],
+    );
+    let released: Promise<void> | undefined;
+    return () => {
+      // A killed node lost its pause and its ACL change with its process.
+      released ??=
+        node._state === 'killed'
+          ? Promise.resolve()
+          : this.command(node, ['CLIENT', 'UNPAUSE'], ['ACL', 'SETUSER', user, '+publish']);
+      return released;
+    };
+  }
+
   /** `SENTINEL FAILOVER` on the first running sentinel. */
   async failover(): Promise<void> {
     const sentinel = this.target.sentinelNodes.find((n) => n._state === 'running');
@@ -130,6 +198,20 @@ export class Faults {
       at: found.at,
       sentinel: found.sentinel,
     };
+  }
+
+  /**
+   * Runs `commands` on `node`: awaits their answers on a running node; on a frozen one,
+   * resolves once they are queued (their answers, on thaw, close the connection).
+   */
+  private async command(node: TopologyNode, ...commands: (readonly (string | number)[])[]) {
+    const connection = await this.target.send(node, ...commands);
+    if (node._state === 'running') {
+      await connection.reply;
+      return;
+    }
+    this.pending.add(connection);
+    void connection.reply.finally(() => this.pending.delete(connection)).catch(() => {});
   }
 
   private mark(): void {

@@ -63,6 +63,7 @@ export type {
 export { makeCertificates, nodeHostname } from './tls.js';
 export type {
   NodeState,
+  ReleaseReplication,
   SentinelEvent,
   SentinelTopologyOptions,
   SwitchEvent,

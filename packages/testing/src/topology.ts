@@ -13,7 +13,7 @@ import type { NodeBackend } from './backends/backend.js';
 import { createBackend } from './backends/select.js';
 import type { DataAuth } from './config.js';
 import { TopologyError } from './errors.js';
-import { Faults, type SwitchEvent } from './faults.js';
+import { Faults, type ReleaseReplication, type SwitchEvent } from './faults.js';
 import type { Address } from './health.js';
 import { layOutTopology, type TlsSettings } from './layout.js';
 import { announcedAddress, TopologyNode } from './node.js';
@@ -23,7 +23,7 @@ import { type SentinelEvent, SentinelObserver } from './sentinel-observer.js';
 import { startInOrder, startNode, stopAll } from './supervisor.js';
 import type { TopologyTlsMaterial } from './tls.js';
 
-export type { SwitchEvent } from './faults.js';
+export type { ReleaseReplication, SwitchEvent } from './faults.js';
 export type { NodeState } from './node.js';
 export type { SentinelTopologyOptions } from './options.js';
 export type { SentinelEvent } from './sentinel-observer.js';
@@ -98,6 +98,8 @@ export class SentinelTopology {
       replicas: () => this.replicas(),
       dataNodeAt: (address) => this.dataNodeAt(address),
       assertRunning: () => this.assertRunning(),
+      send: (node, ...commands) => this.access.send(node, ...commands),
+      dataUser: settings.dataAuth.username ?? 'default',
     });
   }
 
@@ -228,6 +230,17 @@ export class SentinelTopology {
     await startNode(node);
   }
 
+  /**
+   * Holds back what data node `node` applies from its master until the returned `release()`:
+   * it stays connected and healthy in Sentinel's eyes and serves reads, but applies nothing
+   * from its master (`CLIENT PAUSE WRITE` on it), so it answers with stale data — a lagging
+   * replica on demand. On a frozen node the hold starts when it is thawed, before Sentinel can
+   * reconfigure it (an old master that rejoins behind). Not on the current master.
+   */
+  holdReplication(node: TopologyNode): Promise<ReleaseReplication> {
+    return this.faults.holdReplication(node);
+  }
+
   /** Asks a sentinel for a graceful failover (`SENTINEL FAILOVER`). */
   failover(): Promise<void> {
     return this.faults.failover();
@@ -264,6 +277,7 @@ export class SentinelTopology {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.observer.close();
+      this.faults.close();
       await stopAll(this.backend, [...this.dataNodes, ...this.sentinelNodes]);
     })();
     return this.stopping;

@@ -2,9 +2,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   isTopologyError,
+  type ReleaseReplication,
+  type SentinelTopology,
   type TOPOLOGY_ERROR_CODES,
   TopologyError,
   type TopologyErrorCode,
+  type TopologyNode,
 } from '../src/index.js';
 
 describe('isTopologyError', () => {
@@ -35,5 +38,15 @@ describe('isTopologyError', () => {
       value: true,
     });
     expect(isTopologyError(new OtherCopy('stopped'), 'STOPPED')).toBe(true);
+  });
+});
+
+describe('holdReplication', () => {
+  it('resolves with a release function, exported as ReleaseReplication', () => {
+    expectTypeOf<SentinelTopology['holdReplication']>().parameter(0).toEqualTypeOf<TopologyNode>();
+    expectTypeOf<
+      ReturnType<SentinelTopology['holdReplication']>
+    >().resolves.toEqualTypeOf<ReleaseReplication>();
+    expectTypeOf<ReleaseReplication>().toEqualTypeOf<() => Promise<void>>();
   });
 });
