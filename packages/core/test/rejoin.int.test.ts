@@ -83,12 +83,17 @@ async function untilLinkedTo(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const role = await roleOf(topology, node);
-    if (role.role === 'replica' && role.masterPort === master.port) {
+    // Sentinel turns it into a replica with CLIENT KILL TYPE normal in the same transaction:
+    // a look that meets it is closed, and the next one sees the replica.
+    const role = await roleOf(topology, node).catch((error: Error) => {
+      if (/Connection is closed/.test(error.message)) return undefined;
+      throw error;
+    });
+    if (role?.role === 'replica' && role.masterPort === master.port) {
       if (role.linkState === 'connected') return;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${node} not linked to ${master} within ${timeoutMs} ms: ${role.role}`);
+      throw new Error(`${node} not linked to ${master} within ${timeoutMs} ms: ${role?.role}`);
     }
     await new Promise<void>((resolve) => setTimeout(resolve, 5));
   }
@@ -128,15 +133,13 @@ async function untilConsidered(
   node: TopologyNode,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const added = nextTopologyEvent(client, isAdded(node), timeoutMs).then(() => true);
-  added.catch(() => {});
   await onNode(topology, node, 'CONFIG', 'RESETSTAT');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const checked = (await topology.commandCalls(node, 'role')) >= 3;
     if (checked || inRotation(client, node)) return;
     if (Date.now() > deadline) throw new Error(`${client} never tried ${node}`);
-    await Promise.race([added, new Promise<void>((resolve) => setTimeout(resolve, 20))]);
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -187,10 +190,12 @@ describe('a replica is read from only once it has caught up with its master', ()
   it('an old master thawed after a failover rejoins the rotation only once it has caught up', async () => {
     const old = await topology.freezeMaster();
     const { master } = await topology.waitForSwitch();
-    await nextTopologyEvent(
-      client,
-      (e) => e.type === 'MASTER_CHANGE' && e.current.port === master.port,
-    );
+    if (client.topology().master?.address.port !== master.port) {
+      await nextTopologyEvent(
+        client,
+        (e) => e.type === 'MASTER_CHANGE' && e.current.port === master.port,
+      );
+    }
     // Queued on the frozen process: it runs on thaw, before Sentinel turns it into a replica
     // (MULTI, REPLICAOF, CONFIG REWRITE, CLIENT KILL, EXEC: none is held by the pause).
     const release = await topology.holdReplication(old);
