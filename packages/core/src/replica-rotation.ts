@@ -2,12 +2,14 @@
  * The read rotation: the replicas reads go to. Sentinel's list is filtered (replicas.ts), each
  * new replica is dialled and admitted only once `ROLE` says it follows our master and has caught
  * up with it (admission.ts); a replica leaves when Sentinel stops calling it healthy, its
- * connection closes, a read fails on it, or it is promoted.
+ * connection closes, a read fails on it, or it is promoted. One the client cannot reach or use
+ * is dialled again with a backoff (dial-backoff.ts), not at every refresh.
  */
 import { admitReplica } from './admission.js';
 import { openConnection, type Redis, withTimeout } from './connections.js';
 import type { ClientContext } from './context.js';
 import { type DataNode, delay, newDataNode } from './data-node.js';
+import { afterDialFailure, type DialBackoff, mayDial } from './dial-backoff.js';
 import type { ReplicaRemoveReason } from './events.js';
 import {
   filterReplicas,
@@ -37,6 +39,8 @@ export interface RotationHooks {
 export class ReplicaRotation {
   readonly #replicas = new Map<string, DataNode>();
   readonly #verifying = new Set<string>();
+  /** Addresses Sentinel calls healthy whose last attempts failed, by Sentinel's `host:port`. */
+  readonly #backoff = new Map<string, DialBackoff>();
   /** The replicas reads are spread over (a fresh array at each change: reads index it). */
   readable: DataNode[] = [];
   // Reads of replicas no longer in use, so stats() stays cumulative.
@@ -63,6 +67,8 @@ export class ReplicaRotation {
       options.maxReplicationLag ? { maxReplicationLag: options.maxReplicationLag } : {},
     );
     const healthyKeys = new Set(healthy.map(formatAddress));
+    // One Sentinel no longer calls healthy starts afresh when it does again.
+    for (const key of this.#backoff.keys()) if (!healthyKeys.has(key)) this.#backoff.delete(key);
     for (const node of [...this.#replicas.values()]) {
       if (healthyKeys.has(node.key)) continue;
       const why = rejected.find((r) => formatAddress(r.replica) === node.key)?.reason;
@@ -73,9 +79,14 @@ export class ReplicaRotation {
     }
     await Promise.all(
       healthy
-        .filter(
-          (c) => !this.#replicas.has(formatAddress(c)) && !this.#verifying.has(formatAddress(c)),
-        )
+        .filter((c) => {
+          const key = formatAddress(c);
+          return (
+            !this.#replicas.has(key) &&
+            !this.#verifying.has(key) &&
+            mayDial(this.#backoff.get(key), options.clock())
+          );
+        })
         .map((c) => this.#add(c, master, deadline)),
     );
   }
@@ -145,6 +156,9 @@ export class ReplicaRotation {
       const budget = remaining(until, options.clock());
       await openConnection(node.redis, node.address, budget, secrets, 'data', setup);
       const caughtUp = await this.#caughtUp(node, master, until);
+      // It answered: whatever the verdict, it is reachable (one catching up is asked again
+      // at the next refresh, without delay).
+      this.#backoff.delete(key);
       // Discovery adds replicas before the status becomes 'ready': only a close stops it.
       if (!caughtUp || this.hooks.master() !== master || this.hooks.closed()) {
         node.close();
@@ -156,6 +170,11 @@ export class ReplicaRotation {
       this.context.emit({ type: 'REPLICA_ADD', replica: { ...node.address } });
     } catch (error) {
       node.close();
+      const { clock, sentinelPollInterval } = options;
+      this.#backoff.set(
+        key,
+        afterDialFailure(this.#backoff.get(key), clock(), sentinelPollInterval),
+      );
       this.context.report(error);
     } finally {
       this.#verifying.delete(key);

@@ -1,6 +1,7 @@
 // What the client does with what sentinels tell it when a sentinel is stale, hostile or refused:
 // fake RESP sentinels and data nodes answering exactly what each case needs.
 
+import { type AddressInfo, createServer } from 'node:net';
 import type { FakeAction } from '@sentinelkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -337,5 +338,89 @@ describe('what a sentinel reports is bounded', () => {
     // 2 s connectTimeout: it dialled every listed replica.
     expect(ms).toBeLessThan(3000 + 500);
     expect(c.topology().replicas).toEqual([]);
+  });
+});
+
+/** A port where every connection is accepted and closed at once: a replica we cannot use. */
+async function closingPort(): Promise<{
+  address: { host: string; port: number };
+  dials(): number;
+}> {
+  let dials = 0;
+  const server = createServer((socket) => {
+    dials++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  fakes.push({ host: '127.0.0.1', port, commands: [], close });
+  return { address: { host: '127.0.0.1', port }, dials: () => dials };
+}
+
+describe('a replica Sentinel calls healthy but the client cannot use', () => {
+  async function setup() {
+    const master = await fakeDataNode(masterRole);
+    const unusable = await closingPort();
+    let listed = true;
+    const sentinel = await knows(at(master), {
+      replicas: () => (listed ? [replicaEntry(unusable.address, at(master))] : []),
+    });
+    let now = 1_000_000;
+    // Polls every 5 ms on real timers; the client's clock only moves when the test moves it.
+    const c = client([sentinel], { sentinelPollInterval: 5, clock: () => now });
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    const polls = async (n: number) => {
+      const queries = c.stats().sentinelQueries;
+      await until(() => c.stats().sentinelQueries >= queries + n);
+    };
+    return {
+      c,
+      unusable,
+      errors,
+      polls,
+      advance: (ms: number) => {
+        now += ms;
+      },
+      unlist: (value: boolean) => {
+        listed = !value;
+      },
+    };
+  }
+
+  it('is dialled again at the next poll, then only as its backoff allows, not on every poll', async () => {
+    const { c, unusable, errors, polls, advance } = await setup();
+    await c.connect();
+    await polls(20);
+    // The first failure (connect()) and the retry at the next poll; the next waits one poll
+    // interval of the client's clock, which has not moved.
+    expect(unusable.dials()).toBe(2);
+    // One report per attempt at most (the error throttle may hold repeats of the cause back).
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.length).toBeLessThanOrEqual(2);
+    advance(5);
+    await polls(20);
+    expect(unusable.dials()).toBe(3);
+    // Then 10 ms, 20 ms…: one dial per step.
+    advance(9);
+    await polls(10);
+    expect(unusable.dials()).toBe(3);
+    advance(1);
+    await polls(10);
+    expect(unusable.dials()).toBe(4);
+    expect(errors.length).toBeLessThanOrEqual(4);
+  });
+
+  it('starts afresh once Sentinel stops listing it as healthy', async () => {
+    const { c, unusable, polls, unlist } = await setup();
+    await c.connect();
+    await polls(10);
+    expect(unusable.dials()).toBe(2);
+    unlist(true);
+    await polls(2);
+    unlist(false);
+    await polls(10);
+    expect(unusable.dials()).toBe(4);
   });
 });
