@@ -12,6 +12,11 @@ import { corkUntilTickEnd } from './tick.js';
  * is in flight run together next, their commands followed by one `WAIT` in the same socket
  * write. A write then costs one round trip to the master plus the replicas' acknowledgement,
  * and concurrent writes share both.
+ *
+ * The session store's writer (express-session writer.ts) batches too, for another job: its round
+ * is the unit of its read-your-writes rule (a stall deadline per batch whose `WAIT` fell short,
+ * re-`WAIT`s for stalled writes), and it hands each round here as one write, so its sessions
+ * still cost one `WAIT` per round (docs/architecture.md, "Group commit").
  */
 
 /** A write waiting for its round. */

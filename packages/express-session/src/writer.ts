@@ -47,6 +47,13 @@ type Outcome = { ok: true } | { ok: false; error: unknown } | undefined;
  * it waits, so one `WAIT` per write would serialize writes behind one another; one per batch
  * does not. A `WAIT` counts acknowledgements of everything its connection wrote before it, so a
  * later `WAIT` also covers writes still waiting from an earlier batch.
+ *
+ * Not a second copy of the core's group commit (core durable.ts), which it sits on: a round here
+ * is one `client.write()`, so the core sees one entry per round and sends one `WAIT` for it (one
+ * per round overall, not one per layer). What the round adds is the read-your-writes rule's: one
+ * time for the batch when a `WAIT` falls short (the stall deadline), rounds with no new write
+ * that only re-`WAIT` for stalled writes, and a `WAIT` timeout cut to the earliest stall
+ * deadline, none of which the core's per-write grouping (by equal `WAIT` arguments) can express.
  */
 export class ReplicatedWriter {
   readonly counters: WriterCounters = { acknowledged: 0, shortfalls: 0, stalled: 0 };
