@@ -1,13 +1,8 @@
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import { type SentinelTopology, startConnectedTopology } from '@sentinelkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSentinelClient, type SentinelClient, type TopologyEvent } from '../src/index.js';
 import { missingOn, startLoad } from './helpers/load.js';
-import {
-  failoverWhenSentinelAccepts,
-  nextTopologyEvent,
-  onNode,
-  untilReplicaCount,
-} from './helpers/topology.js';
+import { failoverWhenSentinelAccepts, nextTopologyEvent, onNode } from './helpers/topology.js';
 
 type MasterChange = Extract<TopologyEvent, { type: 'MASTER_CHANGE' }>;
 
@@ -17,22 +12,24 @@ describe('failovers the application does not notice', () => {
   const changes: MasterChange[] = [];
   const events: TopologyEvent[] = [];
 
+  let stop: (() => Promise<void>) | undefined;
+
   beforeEach(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
     changes.length = 0;
     events.length = 0;
-    client.on('topology-change', (e) => {
-      events.push(e);
-      if (e.type === 'MASTER_CHANGE' && e.reason !== 'discovered') changes.push(e);
-    });
-    await client.connect();
-    await untilReplicaCount(client, 2);
+    ({ topology, client, stop } = await startConnectedTopology((t) => {
+      const created = createSentinelClient(t.location);
+      created.on('topology-change', (e) => {
+        events.push(e);
+        if (e.type === 'MASTER_CHANGE' && e.reason !== 'discovered') changes.push(e);
+      });
+      return created;
+    }));
   });
 
   afterEach(async () => {
-    await client?.close();
-    await topology?.stop();
+    await stop?.();
+    stop = undefined;
   });
 
   /** Direct MGET on the node that is master now, bypassing the client. */

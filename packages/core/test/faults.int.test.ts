@@ -1,4 +1,4 @@
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import { type SentinelTopology, startConnectedTopology } from '@sentinelkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSentinelClient, type SentinelClient, type TopologyEvent } from '../src/index.js';
 import { missingOn, startLoad } from './helpers/load.js';
@@ -9,18 +9,20 @@ describe('replica and sentinel faults under load', () => {
   let client: SentinelClient;
   const masterEvents: TopologyEvent[] = [];
 
+  let stop: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    topology = await startSentinelTopology();
-    client = createSentinelClient(topology.location);
-    client.on('topology-change', (e) => {
-      if (e.type === 'MASTER_CHANGE' || e.type === 'MASTER_LOST') masterEvents.push(e);
-    });
-    await client.connect();
+    ({ topology, client, stop } = await startConnectedTopology((t) => {
+      const created = createSentinelClient(t.location);
+      created.on('topology-change', (e) => {
+        if (e.type === 'MASTER_CHANGE' || e.type === 'MASTER_LOST') masterEvents.push(e);
+      });
+      return created;
+    }));
   });
 
   afterAll(async () => {
-    await client?.close();
-    await topology?.stop();
+    await stop?.();
   });
 
   beforeEach(async () => {

@@ -1,8 +1,13 @@
-import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
+import {
+  type ConnectedTopology,
+  type SentinelTopology,
+  startConnectedTopology,
+  startSentinelTopology,
+} from '@sentinelkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSentinelClient, type SentinelClient, type TopologyEvent } from '../src/index.js';
 import { startLoad } from './helpers/load.js';
-import { onNode, untilReplicaCount } from './helpers/topology.js';
+import { onNode } from './helpers/topology.js';
 
 describe('events that are not ours, and replicas that are not ready', () => {
   let topology: SentinelTopology;
@@ -10,20 +15,23 @@ describe('events that are not ours, and replicas that are not ready', () => {
   let client: SentinelClient;
   const events: TopologyEvent[] = [];
 
+  let stop: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    [topology, other] = await Promise.all([
-      startSentinelTopology(),
+    let connected: ConnectedTopology<SentinelClient>;
+    [connected, other] = await Promise.all([
+      startConnectedTopology((t) => {
+        const created = createSentinelClient(t.location);
+        created.on('topology-change', (e) => events.push(e));
+        return created;
+      }),
       startSentinelTopology({ replicas: 1, sentinels: 1, masterName: 'elsewhere' }),
     ]);
-    client = createSentinelClient(topology.location);
-    client.on('topology-change', (e) => events.push(e));
-    await client.connect();
-    await untilReplicaCount(client, 2);
+    ({ topology, client, stop } = connected);
   });
 
   afterAll(async () => {
-    await client?.close();
-    await Promise.all([topology?.stop(), other?.stop()]);
+    await Promise.all([stop?.(), other?.stop()]);
   });
 
   it('a failover of another master name on the same sentinels does not touch our connections', async () => {
