@@ -1,4 +1,5 @@
 import { formatAddress, type ResolvedSentinelClientOptions } from '@sentinelkit/core';
+import { parseSentinelEvent, sentinelOptions } from '@sentinelkit/core/internal';
 import { Redis } from 'ioredis';
 
 /** One event line: when it arrived, from which sentinel, what it says. */
@@ -31,17 +32,11 @@ export function watchSentinelEvents(
   const connections = options.sentinels.map((address) => {
     const sentinel = formatAddress(address);
     const redis = new Redis({
-      host: address.host,
-      port: address.port,
-      ...(options.sentinelUsername !== undefined && { username: options.sentinelUsername }),
-      ...(options.sentinelPassword !== undefined && { password: options.sentinelPassword }),
-      ...(options.sentinelTls !== false && { tls: options.sentinelTls }),
-      protocol: 2,
-      connectTimeout: options.sentinelTimeout,
-      disableClientInfo: true,
-      enableReadyCheck: false,
+      // The client's own sentinel connection (credentials, TLS, timeouts, RESP2)…
+      ...sentinelOptions(options, address),
+      // …kept up as long as the watch runs, the subscription queued until the sentinel answers.
       maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5000),
+      retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 5000),
     });
     let lastProblem = '';
     redis.on('error', (error: Error) => {
@@ -53,11 +48,7 @@ export function watchSentinelEvents(
       lastProblem = '';
     });
     redis.on('pmessage', (_pattern: string, type: string, message: string) => {
-      const words = message.split(' ');
-      // Instance events name the master after '@'; master events and
-      // +switch-master name it first or second.
-      const about = words.includes(name) || words[0] === name;
-      if (about) onEvent({ at: new Date(), sentinel, type, message });
+      if (isAboutMaster(type, message, name)) onEvent({ at: new Date(), sentinel, type, message });
     });
     // Ready for this sentinel when it acknowledged, or when it first failed
     // (an unreachable sentinel is subscribed later, when it comes back).
@@ -84,4 +75,14 @@ export function watchSentinelEvents(
     );
   };
   return { ready: Promise.all(connections.map((c) => c.subscribed)).then(() => undefined), stop };
+}
+
+/**
+ * Whether a Sentinel event is about `masterName`, read by the client's own parser of Sentinel's
+ * messages (core sentinel-events.ts): the master an instance event is about is the one after
+ * `@` (a replica whose host name happens to be our master's name is not ours), `+switch-master`
+ * and master events name it first. Events with no master name (`+tilt`, `+new-epoch`) are not.
+ */
+export function isAboutMaster(type: string, message: string, masterName: string): boolean {
+  return parseSentinelEvent(type, message, masterName) !== undefined;
 }

@@ -37,6 +37,7 @@ export {
 } from './replicas.js';
 export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';
 export { escapeGlob, type ScanStep, scanMaster, scanNode, scanStep } from './scan.js';
+export { parseSentinelEvent, type SentinelEvent } from './sentinel-events.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';
 export { READ_FROM_VALUES } from './types.js';
 export { describeValue, didYouMean, kindOf } from './validate.js';
