@@ -158,7 +158,14 @@ export class Faults {
       released ??=
         node._state === 'killed'
           ? Promise.resolve()
-          : this.command(node, ['CLIENT', 'UNPAUSE'], ['ACL', 'SETUSER', user, '+publish']);
+          : // Sentinel rewrites a node's config when it turns it into a replica, the ACL
+            // change with it: rewritten again, a restart() does not bring the denial back.
+            this.command(
+              node,
+              ['CLIENT', 'UNPAUSE'],
+              ['ACL', 'SETUSER', user, '+publish'],
+              ['CONFIG', 'REWRITE'],
+            );
       return released;
     };
   }
