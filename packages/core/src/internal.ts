@@ -10,6 +10,10 @@
  *
  * @module
  */
+
+// For other implementations of the contract (@sentinelkit/testing's SingleNodeClient), with lend,
+// refusalError and commandKind below: the same routing of call(), refusals and guarded views.
+export { refusalOf } from './command-policy.js';
 export {
   type ConnectionErrorContext,
   classifyConnectionError,
@@ -22,6 +26,7 @@ export {
   sentinelOptions,
 } from './connections.js';
 export { redactSecrets } from './errors.js';
+export { lend, refusalError } from './lent.js';
 export { DEFAULT_OPTIONS, OPTION_NAMES, secretsOf } from './options.js';
 export {
   applyNatMap,
@@ -36,6 +41,7 @@ export {
   withMasterView,
 } from './replicas.js';
 export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';
+export { commandKind } from './routing.js';
 export { escapeGlob, type ScanStep, scanMaster, scanNode, scanStep } from './scan.js';
 export { parseSentinelEvent, type SentinelEvent } from './sentinel-events.js';
 export { TickBatch, type TickBatchOptions, TickGate } from './tick-batch.js';

@@ -46,6 +46,8 @@ export type {
 export { startFakeRedis, startFakeSentinel } from './fake-redis.js';
 export type { Address } from './health.js';
 export { findRedisServer, REDIS_SERVER_ENV, requireRedisServer } from './redis-binary.js';
+export type { SingleNodeClientOptions, StandaloneClientOptions } from './standalone.js';
+export { SingleNodeClient, startStandaloneClient } from './standalone.js';
 export type {
   TimelineMarker,
   TimelineMarkerKind,
