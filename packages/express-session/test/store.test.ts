@@ -16,6 +16,9 @@ import { ReplicatedWriter } from '../src/writer.js';
 /**
  * A stand-in for a client of the contract (`RoutedClient`): records calls; `write` runs the callback against `master`
  * and then answers the WAIT as `waits` says (true: acknowledged, false: NOT_REPLICATED).
+ * A stand-in, not a real node (standalone.int.test.ts runs the store on SingleNodeClient): these
+ * tests choose each WAIT's outcome and count the commands per write, which a real server (with
+ * replicas that acknowledge when they will) does not let a test decide.
  */
 function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
   const emitter = new EventEmitter();

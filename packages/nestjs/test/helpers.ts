@@ -46,6 +46,9 @@ export function withShard(snapshot: SnapshotFields): TopologySnapshot {
 /**
  * A stand-in for a client of the contract (`RoutedClient`), for unit tests of the wiring: it
  * records `connect()` and `close()` calls and answers `topology()` with whatever the test sets.
+ * Tests that need a real client use `SingleNodeClient` (module.int.test.ts); this one stays for
+ * what a real server does not do on demand: a failing `connect()` or `PING`, a replica in a
+ * health snapshot.
  */
 export class FakeClient extends EventEmitter<SentinelClientEvents> implements RoutedClient {
   connects = 0;

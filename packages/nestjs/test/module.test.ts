@@ -1,7 +1,6 @@
 // The module's wiring, without a network: tokens, option validation, forRoot/forRootAsync in a
 // real Nest container, shutdown of owned and user clients, and the health indicator's states.
-import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Controller, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { isSentinelKitError, SentinelKitError } from '@sentinelkit/core';
@@ -12,13 +11,7 @@ import {
   SentinelHealthIndicator,
   type SentinelHealthState,
 } from '../src/health/index.js';
-import {
-  getSentinelClientToken,
-  InjectSentinel,
-  SentinelModule,
-  type SentinelModuleOptions,
-  type SentinelOptionsFactory,
-} from '../src/index.js';
+import { getSentinelClientToken, InjectSentinel, SentinelModule } from '../src/index.js';
 import { resolveModuleOptions } from '../src/sentinel.options.js';
 import { FakeClient, type SnapshotFields, withShard } from './helpers.js';
 
@@ -126,78 +119,9 @@ class NamesController {
 }
 
 describe('forRoot / forRootAsync in a Nest container', () => {
-  it('injects each named client where it is asked for, connected before the app starts', async () => {
-    const main = new FakeClient();
-    const other = new FakeClient();
-    const ref = await Test.createTestingModule({
-      imports: [
-        SentinelModule.forRoot({ client: main.asClient }),
-        SentinelModule.forRoot({ client: other.asClient, name: 'other' }),
-      ],
-      controllers: [NamesController],
-    }).compile();
-    const controller = ref.get(NamesController);
-    expect(controller.main).toBe(main);
-    expect(controller.other).toBe(other);
-    expect(main.connects).toBe(1);
-    expect(other.connects).toBe(1);
-    await ref.close();
-    // Clients passed in belong to the caller: never closed by the module.
-    expect(main.closes).toBe(0);
-    expect(other.closes).toBe(0);
-  });
-
-  it('forRootAsync: useFactory with inject, useClass and useExisting', async () => {
-    const clients = {
-      factory: new FakeClient(),
-      cls: new FakeClient(),
-      existing: new FakeClient(),
-    };
-
-    @Injectable()
-    class ByClass implements SentinelOptionsFactory {
-      constructor(@Inject(ConfigService) private readonly config: ConfigService) {}
-      createSentinelOptions(): SentinelModuleOptions {
-        expect(this.config.get('which')).toBe('cls');
-        return { client: clients.cls.asClient };
-      }
-    }
-
-    @Injectable()
-    class Existing implements SentinelOptionsFactory {
-      createSentinelOptions(): SentinelModuleOptions {
-        return { client: clients.existing.asClient };
-      }
-    }
-
-    @Module({ providers: [Existing], exports: [Existing] })
-    class ExistingModule {}
-
-    const config = ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ which: 'cls' })] });
-    const ref = await Test.createTestingModule({
-      imports: [
-        SentinelModule.forRootAsync({
-          imports: [config],
-          inject: [ConfigService],
-          useFactory: async (c: ConfigService) => {
-            expect(c.get('which')).toBe('cls');
-            return { client: clients.factory.asClient };
-          },
-        }),
-        SentinelModule.forRootAsync({ name: 'cls', imports: [config], useClass: ByClass }),
-        SentinelModule.forRootAsync({
-          name: 'existing',
-          imports: [ExistingModule],
-          useExisting: Existing,
-        }),
-      ],
-    }).compile();
-    expect(ref.get(getSentinelClientToken())).toBe(clients.factory);
-    expect(ref.get(getSentinelClientToken('cls'))).toBe(clients.cls);
-    expect(ref.get(getSentinelClientToken('existing'))).toBe(clients.existing);
-    await ref.close();
-  });
-
+  // Injection by forRoot and forRootAsync (useFactory, useClass, useExisting) runs on real
+  // clients: module.int.test.ts (SingleNodeClient). The stand-in stays where a test needs what a
+  // real server does not do on demand: a connect() that fails, a client never connected.
   it('fails bootstrap with the typed error of connect(), unless failFast is false', async () => {
     const failing = new FakeClient();
     failing.connectError = new SentinelKitError('NO_SENTINEL_REACHABLE', 'no sentinel');
