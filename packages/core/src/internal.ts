@@ -38,6 +38,7 @@ export {
   parseSentinelInfo,
   type ReplicaCandidate,
   type ReplicaRejectReason,
+  toReplicaCandidate,
   withMasterView,
 } from './replicas.js';
 export { parseReplicationInfo, parseRole, type ReplicationInfo, type RoleInfo } from './role.js';

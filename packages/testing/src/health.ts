@@ -4,18 +4,23 @@
  * be read (and tested) on its own.
  */
 
+import {
+  filterReplicas,
+  parseSentinelInfo,
+  type ReplicaCandidate,
+  toReplicaCandidate,
+} from '@sentinelkit/core/internal';
+
 export interface Address {
   host: string;
   port: number;
 }
 
-/** One replica as a sentinel lists it in `SENTINEL replicas`. */
-export interface SentinelReplicaView extends Address {
-  flags: string[];
-  masterLinkStatus: string;
-  masterHost: string;
-  masterPort: number;
-}
+/**
+ * One replica as a sentinel lists it in `SENTINEL replicas`: the core's own reading of the entry
+ * (`toReplicaCandidate`), so readiness and the client see the same replica.
+ */
+export type SentinelReplicaView = ReplicaCandidate;
 
 /** One sentinel's answers, or the error it gave. */
 export type SentinelView =
@@ -37,28 +42,24 @@ export interface HealthExpectation {
 
 export type HealthVerdict = { healthy: true; master: Address } | { healthy: false; reason: string };
 
-const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
-
 const key = (a: Address) => `${a.host}:${a.port}`;
 
-/** Turns a flat `[k1, v1, k2, v2, …]` Sentinel reply into a record. */
-export function flatToRecord(reply: unknown): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (!Array.isArray(reply)) return record;
-  for (let i = 0; i + 1 < reply.length; i += 2) record[String(reply[i])] = String(reply[i + 1]);
-  return record;
-}
+/** Turns a `SENTINEL replicas`/`sentinels` entry into a record (the core's parser). */
+export const flatToRecord = parseSentinelInfo;
 
+/** A `SENTINEL replicas` entry as the core reads it (an entry with no address lists nothing). */
 export function toReplicaView(reply: unknown): SentinelReplicaView {
-  const r = flatToRecord(reply);
-  return {
-    host: r.ip ?? '',
-    port: Number(r.port),
-    flags: (r.flags ?? '').split(','),
-    masterLinkStatus: r['master-link-status'] ?? '',
-    masterHost: r['master-host'] ?? '',
-    masterPort: Number(r['master-port']),
-  };
+  return (
+    toReplicaCandidate(parseSentinelInfo(reply)) ?? {
+      host: '',
+      port: 0,
+      flags: [],
+      masterLinkStatus: undefined,
+      masterHost: undefined,
+      masterPort: undefined,
+      replOffset: undefined,
+    }
+  );
 }
 
 /**
@@ -93,20 +94,27 @@ export function assessHealth(
       const replica = view.replicas.find((r) => key(r) === key(node));
       if (!replica)
         return { healthy: false, reason: `${view.sentinel} does not list replica ${key(node)}` };
-      const bad = replica.flags.filter((f) => DOWN_FLAGS.includes(f));
-      if (bad.length > 0 || !replica.flags.includes('slave')) {
+      // The client's rule (core filterReplicas: not down, linked, following this master), and
+      // Sentinel done converting it (flag `slave`): then a client reads from it at once.
+      const refusal = filterReplicas([replica], master).rejected[0]?.reason;
+      if (
+        refusal === 'down' ||
+        refusal === 'disconnected' ||
+        refusal === 'is-master' ||
+        !replica.flags.includes('slave')
+      ) {
         return {
           healthy: false,
           reason: `${view.sentinel} flags ${key(node)} as ${replica.flags.join(',')}`,
         };
       }
-      if (replica.masterLinkStatus !== 'ok') {
+      if (refusal === 'link-down') {
         return {
           healthy: false,
-          reason: `${key(node)} link to master is ${replica.masterLinkStatus}`,
+          reason: `${key(node)} link to master is ${replica.masterLinkStatus ?? ''}`,
         };
       }
-      if (`${replica.masterHost}:${replica.masterPort}` !== key(master)) {
+      if (refusal !== undefined) {
         return {
           healthy: false,
           reason: `${key(node)} still follows ${replica.masterHost}:${replica.masterPort}`,
