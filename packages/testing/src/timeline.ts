@@ -193,11 +193,17 @@ export function renderTimelineSvg(
         `<path d="${stepPath(failed, x, yFailed)}" fill="${FAILED_COLOUR}" fill-opacity="0.5" stroke="${FAILED_COLOUR}" stroke-width="1"/>`,
       );
     }
-    // The slices cut by the scale, labelled with their count.
+    // The slices cut by the scale, labelled with their count; a label close to the previous one
+    // goes a line lower, so neighbours do not print over each other.
+    let lastLabel = Number.NEGATIVE_INFINITY;
+    let shift = 0;
     ok.forEach((n, i) => {
       if (n > peak) {
+        const lx = round(x(i + 1) + 2);
+        shift = lx - lastLabel < 36 ? shift + 13 : 0;
+        lastLabel = lx;
         out.push(
-          `<text x="${round(x(i + 1) + 2)}" y="${round(yOk(peak / 2))}" fill="${OK_COLOUR}">${n}</text>`,
+          `<text x="${lx}" y="${round(yOk(peak / 2)) + shift}" fill="${OK_COLOUR}">${n}</text>`,
         );
       }
     });

@@ -82,6 +82,26 @@ describe('renderTimelineSvg', () => {
     expect(burst).toMatch(/>500<\/text>/);
   });
 
+  it('puts the labels of neighbouring cut slices on separate lines', () => {
+    const svg2 = renderTimelineSvg(
+      [
+        {
+          label: 'two bursts side by side',
+          origin: 0,
+          ok: [
+            ...Array.from({ length: 40 }, (_, i) => i * 5),
+            ...new Array(524).fill(210),
+            ...new Array(216).fill(260),
+          ],
+        },
+      ],
+      { title: 't', counting: 'writes', fromMs: 0, toMs: 6000 },
+    );
+    const labels = [...svg2.matchAll(/<text x="([\d.]+)" y="([\d.]+)"[^>]*>(524|216)<\/text>/g)];
+    expect(labels.map((m) => m[3])).toEqual(['524', '216']);
+    expect(Number(labels[1]![2]) - Number(labels[0]![2])).toBe(13);
+  });
+
   it('needs nothing from outside: no script, no link, no external reference', () => {
     expect(svg).not.toMatch(/<script|href=|url\(/);
   });
