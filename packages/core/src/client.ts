@@ -191,13 +191,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     fn: (master: Redis) => Promise<T>,
     options?: WriteOptions,
   ): Promise<T> {
-    const message: OperationMessage = {
-      ...this.#target,
-      kind,
-      command,
-      node: undefined,
-      attempts: 0,
-    };
+    const message = this.#operationMessage(kind, command);
     return traceOperation(message, () =>
       this.#operations.write((master) => {
         message.attempts++;
@@ -207,19 +201,17 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     );
   }
 
+  #operationMessage(kind: OperationMessage['kind'], command: string | undefined): OperationMessage {
+    return { ...this.#target, kind, command, node: undefined, attempts: 0 };
+  }
+
   #tracedRead<T>(
     kind: OperationMessage['kind'],
     command: string | undefined,
     fn: (node: Redis, servedBy: ServedBy) => Promise<T>,
     options?: ReadOptions,
   ): Promise<T> {
-    const message: OperationMessage = {
-      ...this.#target,
-      kind,
-      command,
-      node: undefined,
-      attempts: 0,
-    };
+    const message = this.#operationMessage(kind, command);
     return traceOperation(message, () =>
       this.#operations.read((node, servedBy) => {
         message.attempts++;
