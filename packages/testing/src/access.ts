@@ -76,6 +76,18 @@ export class NodeAccess {
     node: TopologyNode,
     ...command: [string, ...(string | number | Buffer)[]]
   ): Promise<unknown> {
+    const [reply] = await this.commands(node, command);
+    return reply;
+  }
+
+  /**
+   * Runs `commands` on `node` in one pipeline over a connection of its own (bounded like
+   * {@link command}); resolves with their replies in order, rejects with the first error.
+   */
+  async commands(
+    node: TopologyNode,
+    ...commands: [string, ...(string | number | Buffer)[]][]
+  ): Promise<unknown[]> {
     const tls = this.tlsFor(node);
     const redis = new Redis({
       host: node.host,
@@ -96,7 +108,7 @@ export class NodeAccess {
     redis.on('error', () => {});
     try {
       await redis.connect();
-      return await redis.call(...command);
+      return await Promise.all(commands.map((command) => redis.call(...command)));
     } finally {
       redis.disconnect();
     }

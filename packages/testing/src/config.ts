@@ -30,6 +30,17 @@ export interface DataNodeConfigInput {
   auth: DataAuth;
   /** Address of the master to replicate from; omitted for the initial master. */
   replicaOf?: { host: string; port: number } | undefined;
+  /** A Redis Cluster node (`cluster-enabled yes`); omitted for Sentinel topologies. */
+  cluster?: ClusterNodeConfig | undefined;
+}
+
+export interface ClusterNodeConfig {
+  /** The cluster bus port (`cluster-port`), allocated like the client port. */
+  busPort: number;
+  /** `cluster-node-timeout`: how long a node may not answer before it is failed over. */
+  nodeTimeoutMs: number;
+  /** `cluster-require-full-coverage`: refuse every slot while one has no master. */
+  requireFullCoverage: boolean;
 }
 
 export interface SentinelConfigInput {
@@ -111,7 +122,22 @@ export function dataNodeConfig(input: DataNodeConfigInput): string {
   if (input.replicaOf) {
     directives.push(['replicaof', input.replicaOf.host, String(input.replicaOf.port)]);
   }
+  if (input.cluster) directives.push(...clusterDirectives(input.cluster));
   return lines(directives);
+}
+
+function clusterDirectives(cluster: ClusterNodeConfig): string[][] {
+  return [
+    ['cluster-enabled', 'yes'],
+    // Relative to the node's `dir`: a restarted node comes back with what it last knew.
+    ['cluster-config-file', 'nodes.conf'],
+    // An explicit bus port: the default (port + 10000) may lie in the ephemeral range or be taken.
+    ['cluster-port', String(cluster.busPort)],
+    ['cluster-node-timeout', String(cluster.nodeTimeoutMs)],
+    ['cluster-require-full-coverage', cluster.requireFullCoverage ? 'yes' : 'no'],
+    // A replica may always stand for election, however long its master has been gone.
+    ['cluster-replica-validity-factor', '0'],
+  ];
 }
 
 export function sentinelConfig(input: SentinelConfigInput): string {

@@ -34,6 +34,16 @@ export {
   untilOnReplicas,
   untilReplicaCount,
 } from './client-waits.js';
+export type {
+  ClusterConnectionOptions,
+  ClusterFailoverEvent,
+  ClusterNodeDescription,
+  ClusterShard,
+  ClusterTopologyOptions,
+  ShardTarget,
+  SlotRange,
+} from './cluster-topology.js';
+export { CLUSTER_SLOTS, ClusterTopology, startClusterTopology } from './cluster-topology.js';
 export type { TopologyErrorCode, TopologyErrorOf } from './errors.js';
 export { isTopologyError, TOPOLOGY_ERROR_CODES, TopologyError } from './errors.js';
 export type {

@@ -4,6 +4,7 @@
  */
 
 import type { NodeBackend, NodeKind } from './backends/backend.js';
+import type { ClusterSettings } from './cluster-options.js';
 import { dataNodeConfig, sentinelConfig } from './config.js';
 import { TopologyNode } from './node.js';
 import type { TopologySettings } from './options.js';
@@ -112,4 +113,44 @@ export async function layOutTopology(
     ),
   );
   return { dataNodes, sentinelNodes, tls };
+}
+
+/**
+ * Allocates a client port and a cluster bus port for each node of a cluster and creates (does
+ * not start) the nodes: masters first (`data-0` … `data-{masters-1}`), then the replicas of
+ * master 0, of master 1, …; on failure the ports are released.
+ */
+export async function layOutCluster(
+  backend: NodeBackend,
+  settings: ClusterSettings,
+): Promise<{ nodes: TopologyNode[]; busPorts: number[] }> {
+  const host = '127.0.0.1';
+  const count = settings.masterCount * (1 + settings.replicasPerMaster);
+  const ports = await allocatePorts(2 * count, host);
+  try {
+    const nodes = ports.slice(0, count).map((port, index) => {
+      const name = `data-${index}`;
+      const config = dataNodeConfig({
+        host,
+        port,
+        auth: settings.dataAuth,
+        cluster: {
+          busPort: ports[count + index] ?? 0,
+          nodeTimeoutMs: settings.nodeTimeoutMs,
+          requireFullCoverage: settings.requireFullCoverage,
+        },
+      });
+      return new TopologyNode(
+        'data',
+        index,
+        host,
+        port,
+        backend.createNode({ kind: 'data', name, host, port, config }),
+      );
+    });
+    return { nodes, busPorts: ports.slice(count) };
+  } catch (error) {
+    releasePorts(ports);
+    throw error;
+  }
 }
