@@ -99,8 +99,9 @@ export type ClusterVerdict = { ready: true } | { ready: false; reason: string };
 
 /**
  * Ready when every running node knows every node, says `cluster_state:ok` with all 16384 slots
- * served by healthy masters, every node names the same master for each slot (a running one,
- * which says so itself), and every running replica's link to its master is up.
+ * served by healthy masters, every node names the same master for each slot (a running one) and
+ * the same role (and master) for every running node, itself included, and every running
+ * replica's link to its master is up.
  */
 export function assessCluster(
   views: readonly ClusterNodeView[],
@@ -139,9 +140,10 @@ export function assessCluster(
         return notReady(`${view.node} names ${address} as a master, which is not running`);
       }
     }
-    reference ??= masters;
-    if (masters !== reference) {
-      return notReady(`nodes disagree on slot masters: ${reference} vs ${masters} (${view.node})`);
+    const layout = `${masters} | ${roles(view.entries, running)}`;
+    reference ??= layout;
+    if (layout !== reference) {
+      return notReady(`nodes disagree: ${reference} vs ${layout} (${view.node})`);
     }
   }
   return { ready: true };
@@ -154,6 +156,18 @@ function slotOwners(entries: readonly ClusterNodeEntry[]): string {
     .flatMap((e) => e.slots.map(([first, last]) => ({ first, last, address: e.address })))
     .sort((a, b) => a.first - b.first)
     .map(({ first, last, address }) => `${first}-${last}=${address}`)
+    .join(' ');
+}
+
+/** `host:port>master-host:port` for each running replica and `host:port` for each running master, sorted. */
+function roles(entries: readonly ClusterNodeEntry[], running: ReadonlySet<string>): string {
+  const addressOf = new Map(entries.map((e) => [e.id, e.address]));
+  return entries
+    .filter((e) => running.has(e.address))
+    .map((e) =>
+      e.flags.includes('slave') ? `${e.address}>${addressOf.get(e.masterId ?? '')}` : e.address,
+    )
+    .sort()
     .join(' ');
 }
 

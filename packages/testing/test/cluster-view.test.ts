@@ -131,3 +131,28 @@ describe('cluster node config', () => {
     expect(dataNodeConfig({ host: '127.0.0.1', port: 7000, auth: {} })).not.toContain('cluster');
   });
 });
+
+describe('assessCluster() agreement', () => {
+  it('waits until every node agrees on each running node’s role (a planned failover gossiped)', () => {
+    const ok = { cluster_state: 'ok', cluster_slots_ok: '16384', cluster_known_nodes: '2' };
+    const after = [
+      'r1 127.0.0.1:7001@1 myself,master - 0 0 2 connected 0-16383',
+      'm1 127.0.0.1:7000@1 slave r1 0 0 2 connected',
+    ].join('\n');
+    // The old master has not heard yet that it is a replica now… and nobody else has either.
+    const stale = [
+      'm1 127.0.0.1:7000@1 myself,master - 0 0 1 connected',
+      'r1 127.0.0.1:7001@1 master - 0 0 2 connected 0-16383',
+    ].join('\n');
+    const view = (node: string, text: string, link?: string): ClusterNodeView => ({
+      node,
+      entries: parseClusterNodes(text),
+      info: ok,
+      masterLinkStatus: link,
+    });
+    const expected = { runningNodes: ['127.0.0.1:7000', '127.0.0.1:7001'], totalNodes: 2 };
+    expect(
+      assessCluster([view('127.0.0.1:7001', after), view('127.0.0.1:7000', stale)], expected),
+    ).toMatchObject({ ready: false, reason: expect.stringContaining('disagree') });
+  });
+});
