@@ -2,7 +2,7 @@
 // so neither can change without the other.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { SentinelTopologyOptions } from '../src/index.js';
+import type { ClusterTopologyOptions, SentinelTopologyOptions } from '../src/index.js';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const HEADER = ['Property', 'Default', 'Description'];
@@ -109,5 +109,49 @@ describe.each([
 
   it('describes every option', () => {
     for (const row of matching[0]!.rows) expect(row[2], row[0]).toMatch(/\w{3}/);
+  });
+});
+
+/** Every option of `startClusterTopology()`, in the order of the interface (checked as above). */
+const CLUSTER_OPTIONS = {
+  masters: true,
+  replicasPerMaster: true,
+  nodeTimeoutMs: true,
+  requireFullCoverage: true,
+  password: true,
+  username: true,
+  readyTimeoutMs: true,
+  backend: true,
+  redisServer: true,
+  image: true,
+} as const satisfies Record<keyof ClusterTopologyOptions, true>;
+
+describe('the cluster options table of docs/testing.md', () => {
+  const markdown = read('../../../docs/testing.md');
+  const header = ['Cluster option', 'Default', 'Description'];
+  const matching = tables(markdown).filter((t) => t.header.join('|') === header.join('|'));
+  const source = read('../src/cluster-options.ts');
+  const body = /export interface ClusterTopologyOptions \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
+  const declared = [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\?:/g)].map(([, doc, name]) => ({
+    name: name!,
+    literal: /@default\s+(\d+|'[^']*'|true|false)\s*(?:\*\/|\n|$)/.exec(doc!)?.[1],
+  }));
+
+  it('lists exactly the keys of ClusterTopologyOptions, in the order src/cluster-options.ts declares them', () => {
+    expect(matching).toHaveLength(1);
+    expect(declared.map((d) => d.name)).toEqual(Object.keys(CLUSTER_OPTIONS));
+    expect(matching[0]!.rows.map((row) => code(row[0]!))).toEqual(Object.keys(CLUSTER_OPTIONS));
+  });
+
+  it('gives the literal defaults of the JSDoc and describes every option', () => {
+    const documented = new Map(matching[0]!.rows.map((row) => [code(row[0]!), row]));
+    const literals = declared.filter((d) => d.literal !== undefined);
+    expect(literals.map((d) => d.name)).toEqual(
+      expect.arrayContaining(['masters', 'nodeTimeoutMs', 'requireFullCoverage']),
+    );
+    for (const { name, literal } of literals) {
+      expect(documented.get(name)?.[1], name).toBe(`\`${literal}\``);
+    }
+    for (const row of documented.values()) expect(row[2], row[0]).toMatch(/\w{3}/);
   });
 });
