@@ -9,9 +9,11 @@ import {
   type RoutedClient,
   type SentinelClientOptions,
   SentinelConfigError,
+  type ServedBy,
   type WriteOptions,
 } from '@sentinelkit/core';
 import { type ScanStep, scanNode, scanStep } from '@sentinelkit/core/internal';
+import type { LocalFlushCause } from './local-tier.js';
 import type { ResolvedStoreOptions } from './options.js';
 
 /**
@@ -34,6 +36,25 @@ export interface StoreEvents {
    * old one are not carried over). The next `disconnect()` closes it.
    */
   reopen: [client: RoutedClient];
+  /**
+   * Keyv store with `localCache` only: a node said `keys` changed (`node` is its `host:port`);
+   * they are no longer served from memory. Emitted only when someone listens.
+   */
+  'local-invalidation': [keys: string[], node: string];
+  /**
+   * Keyv store with `localCache` only: the local tier dropped every entry (`node` undefined) or
+   * those `node` fed, for `cause`. Emitted only when someone listens.
+   */
+  'local-flush': [flush: LocalFlush];
+}
+
+/** A flush of the local tier (`'local-flush'` event). */
+export interface LocalFlush {
+  cause: LocalFlushCause;
+  /** `host:port` of the node whose entries were dropped; `undefined`: all of them. */
+  node: string | undefined;
+  /** Entries dropped. */
+  dropped: number;
 }
 
 /** One `SCAN` step's result, with the node that answered it. */
@@ -147,9 +168,9 @@ export class Backend {
     if (this.ownsClient) await this.#client.close();
   }
 
-  /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`. */
-  read<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T> {
-    return this.#started().read(fn, this.#readOptions);
+  /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`; `servedBy` names the node. */
+  read<T>(fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>): Promise<T> {
+    return this.started().read(fn, this.#readOptions);
   }
 
   /**
@@ -157,7 +178,7 @@ export class Backend {
    * of a whole namespace takes as long as the namespace is large).
    */
   write<T>(fn: (master: RedisConnection) => Promise<T>, unbounded = false): Promise<T> {
-    return this.#started().write(fn, unbounded ? this.#sweepOptions : this.#writeOptions);
+    return this.started().write(fn, unbounded ? this.#sweepOptions : this.#writeOptions);
   }
 
   /**
@@ -165,7 +186,7 @@ export class Backend {
    * within its own `timeout` (connecting counts against the store's budget; past it the call
    * leaves the wait, unsent) or, without one, until the connection fails, whose error it gets.
    */
-  #started(): RoutedClient {
+  started(): RoutedClient {
     const client = this.#open();
     // The error reaches every call waiting for the master; nothing else to do with it here.
     if (client.status === 'idle') client.connect().catch(() => {});

@@ -33,6 +33,7 @@ export function createKeyv<Value = unknown>(
     ...(settings.readFrom === undefined ? {} : { readFrom: settings.readFrom }),
     ...(settings.waitReplicas === undefined ? {} : { waitReplicas: settings.waitReplicas }),
     ...(settings.clientOptions === undefined ? {} : { clientOptions: settings.clientOptions }),
+    ...(settings.localCache === undefined ? {} : { localCache: { ...settings.localCache } }),
   });
   return new Keyv<Value>({
     store,

@@ -9,7 +9,9 @@ import {
   noNamespaceError,
   type StoreEvents,
 } from './backend.js';
-import { resolveStoreOptions, type StoreOptions } from './options.js';
+import { LocalCache, type LocalRead, type ServedRead } from './local-cache.js';
+import type { LocalCacheStats } from './local-tier.js';
+import { type KeyvStoreOptions, resolveStoreOptions } from './options.js';
 
 // Keys of one MGET made of concurrent reads: beyond this a new batch starts (a single getMany of
 // more keys still goes as one MGET).
@@ -20,6 +22,12 @@ export interface SentinelKeyvStoreOpts {
   /** Tells Keyv the store can iterate; without it `new Keyv()` fails on an iterable store. */
   dialect: 'redis';
   [key: string]: unknown;
+}
+
+/** What {@link SentinelKeyvStore.stats} returns. */
+export interface SentinelKeyvStoreStats {
+  /** The local tier's counters; `undefined` when `localCache` is off. */
+  localCache: LocalCacheStats | undefined;
 }
 
 /** One entry of {@link SentinelKeyvStore.setMany}, as Keyv hands it over. */
@@ -57,6 +65,8 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /** Read by Keyv: `{ dialect: 'redis' }`. */
   readonly opts: SentinelKeyvStoreOpts;
   readonly #backend: Backend;
+  /** The local tier (`localCache`), `undefined` when off. */
+  readonly #local: LocalCache | undefined;
   /** The reads of one tick, as one `MGET` (see #batched). */
   readonly #reads = new TickBatch<(string | null | undefined)[], string[]>(
     (reads) => this.#readAll(reads),
@@ -68,7 +78,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    *   then never closes it).
    * @param options - Store options; invalid ones throw `SentinelConfigError` (`INVALID_OPTION`).
    */
-  constructor(source: ClientSource, options?: StoreOptions) {
+  constructor(source: ClientSource, options?: KeyvStoreOptions) {
     super();
     const settings = resolveStoreOptions(options, isRoutedClient(source));
     this.#backend = new Backend(
@@ -77,7 +87,33 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       (error) => this.#emitError(error),
       (client) => this.emit('reopen', client),
     );
+    if (settings.localCache !== undefined) {
+      LocalCache.check(this.#backend.client);
+      this.#local = new LocalCache(
+        settings.localCache,
+        () => (this.namespace ? `${this.namespace}:` : ''),
+        {
+          invalidation: (keys, node) => {
+            if (this.listenerCount('local-invalidation') > 0) {
+              this.emit('local-invalidation', keys, node);
+            }
+          },
+          flush: (cause, node, dropped) => {
+            if (this.listenerCount('local-flush') > 0) {
+              this.emit('local-flush', { cause, node, dropped });
+            }
+          },
+          error: (error) => this.#emitError(error),
+        },
+        () => this.#backend.client,
+      );
+    }
     this.opts = { dialect: 'redis' };
+  }
+
+  /** Counters of the store: the local tier's (`localCache`). The client's are `client.stats()`. */
+  stats(): SentinelKeyvStoreStats {
+    return { localCache: this.#local?.stats() };
   }
 
   /** The core client: its `topology()`, `stats()` and events. */
@@ -108,6 +144,8 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    * the value is always the string Keyv serialized, which Keyv then deserializes.
    */
   get<Value = string>(key: string): Promise<StoredData<Value> | undefined> {
+    const held = this.#local?.lookup(key);
+    if (held !== undefined) return Promise.resolve(held as StoredData<Value>);
     const value = this.#batched<string | undefined>([key], true);
     const onError = this.#backend.missOnError;
     return (onError ? value.catch(onError) : value) as Promise<StoredData<Value> | undefined>;
@@ -119,6 +157,23 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    */
   getMany<Value = string>(keys: string[]): Promise<StoredData<Value | undefined>[]> {
     if (keys.length === 0) return Promise.resolve([]);
+    const local = this.#local;
+    if (local !== undefined) {
+      const held = keys.map((key) => local.lookup(key));
+      const missing = keys.filter((_, i) => held[i] === undefined);
+      if (missing.length < keys.length) {
+        if (missing.length === 0) return Promise.resolve(held as StoredData<Value>[]);
+        return this.#backend
+          .guard(
+            this.#batched<(string | undefined)[]>(missing, false),
+            missing.map(() => undefined),
+          )
+          .then((fetched) => {
+            let next = 0;
+            return held.map((value) => value ?? fetched[next++]);
+          }) as Promise<StoredData<Value | undefined>[]>;
+      }
+    }
     return this.#backend.guard(
       this.#batched<(string | undefined)[]>(keys, false),
       keys.map(() => undefined),
@@ -164,11 +219,10 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       return this.#backend.fail(error as Error, false);
     }
     const px = expiry(ttl);
-    return this.#backend
-      .write((master) => {
-        return px === undefined ? master.set(key, encoded) : master.set(key, encoded, 'PX', px);
-      })
-      .then(toTrue, this.#backend.falseOnError);
+    const written = this.#backend.write((master) => {
+      return px === undefined ? master.set(key, encoded) : master.set(key, encoded, 'PX', px);
+    });
+    return this.#dropLocally([key], written).then(toTrue, this.#backend.falseOnError);
   }
 
   /** Stores every entry on the master in one pipelined round trip. */
@@ -180,36 +234,38 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     } catch (error) {
       return this.#backend.fail(error as Error, undefined);
     }
+    const written = this.#backend.write(async (master) => {
+      const pipeline = master.pipeline();
+      for (const [key, value, px] of encoded) {
+        if (px === undefined) pipeline.set(key, value);
+        else pipeline.set(key, value, 'PX', px);
+      }
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    });
     return this.#backend.guard(
-      this.#backend.write(async (master) => {
-        const pipeline = master.pipeline();
-        for (const [key, value, px] of encoded) {
-          if (px === undefined) pipeline.set(key, value);
-          else pipeline.set(key, value, 'PX', px);
-        }
-        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
-      }),
+      this.#dropLocally(
+        encoded.map(([key]) => key),
+        written,
+      ),
       undefined,
     );
   }
 
   /** Deletes `key` (`UNLINK` on the master); `true` if it existed. */
   delete(key: string): Promise<boolean> {
-    return this.#backend
-      .write((master) => {
-        return master.unlink(key);
-      })
-      .then(isPositive, this.#backend.falseOnError);
+    const deleted = this.#backend.write((master) => {
+      return master.unlink(key);
+    });
+    return this.#dropLocally([key], deleted).then(isPositive, this.#backend.falseOnError);
   }
 
   /** Deletes `keys` with one `UNLINK` on the master; `true` if any existed. */
   deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return Promise.resolve(false);
-    return this.#backend
-      .write((master) => {
-        return master.unlink(keys);
-      })
-      .then(isPositive, this.#backend.falseOnError);
+    const deleted = this.#backend.write((master) => {
+      return master.unlink(keys);
+    });
+    return this.#dropLocally(keys, deleted).then(isPositive, this.#backend.falseOnError);
   }
 
   /**
@@ -224,6 +280,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       return this.#backend.fail(noNamespaceError('clear()'), undefined);
     }
     const pattern = namespace ? `${escapeGlob(namespace)}:*` : '*';
+    this.#local?.flush('clear');
     return this.#backend.guard(
       this.#backend.deleteMatching(pattern).then(() => undefined),
       undefined,
@@ -257,7 +314,22 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    * shared with other code must survive that.
    */
   disconnect(): Promise<void> {
+    this.#local?.close();
     return this.#backend.close();
+  }
+
+  /**
+   * A write of `keys` by this store: their entries go now (the next read goes to Redis) and again
+   * once the write is done, so that a read sent in between, which may have seen the old value,
+   * is not kept either.
+   */
+  #dropLocally<T>(keys: readonly string[], write: Promise<T>): Promise<T> {
+    const local = this.#local;
+    if (local === undefined) return write;
+    local.invalidate(keys);
+    const after = () => local.invalidate(keys);
+    write.then(after, after);
+    return write;
   }
 
   /**
@@ -279,9 +351,11 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   #readAll(reads: string[][]): Promise<(string | null | undefined)[][]> {
     const keys = reads.flat();
     const sent =
-      keys.length === 1
-        ? this.#backend.read((node) => node.get(keys[0] as string)).then((value) => [value])
-        : this.#backend.read((node) => node.mget(keys));
+      this.#local !== undefined
+        ? this.#readThrough(this.#local, keys)
+        : keys.length === 1
+          ? this.#backend.read((node) => node.get(keys[0] as string)).then((value) => [value])
+          : this.#backend.read((node) => node.mget(keys));
     return sent.then((values) => {
       let from = 0;
       return reads.map((read) => {
@@ -291,6 +365,37 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
         return own;
       });
     });
+  }
+
+  /**
+   * The read of {@link #readAll} with the local tier: placeholders taken before it is sent, each
+   * key's `PTTL` read with its value (an entry never outlives the key on the server), and the
+   * values kept if no invalidation came in the meantime and the node's link was live throughout.
+   */
+  #readThrough(local: LocalCache, keys: string[]): Promise<(string | null | undefined)[]> {
+    const read: LocalRead = local.begin(keys, this.#backend.started());
+    let served: ServedRead | undefined;
+    return this.#backend
+      .read((node, servedBy) => {
+        const { node: name, token } = local.served(servedBy);
+        const values: Promise<(string | null)[]> =
+          keys.length === 1 ? node.get(keys[0] as string).then((v) => [v]) : node.mget(keys);
+        const pttls = token ? Promise.all(keys.map((key) => node.pttl(key))) : undefined;
+        return Promise.all([values, pttls]).then(([v, p]) => {
+          served = { node: name, token, pttls: p };
+          return v;
+        });
+      })
+      .then(
+        (values) => {
+          local.end(read, values, served);
+          return values;
+        },
+        (error: unknown) => {
+          local.end(read);
+          throw error;
+        },
+      );
   }
 
   #emitError(error: Error): void {

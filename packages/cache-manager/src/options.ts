@@ -71,6 +71,55 @@ export interface StoreOptions {
   clientOptions?: Partial<SentinelClientOptions> | undefined;
 }
 
+/**
+ * The local tier of {@link SentinelKeyvStore} (`localCache`): values this process read, kept in
+ * memory and dropped when Redis says the key changed (`CLIENT TRACKING`, see
+ * docs/cache-manager.md#local-tier).
+ */
+export interface LocalCacheOptions {
+  /**
+   * Most entries held; the least recently used go first.
+   * @default 10000
+   */
+  maxEntries?: number | undefined;
+  /**
+   * Most bytes held (UTF-8 bytes of keys and values); the least recently used go first.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number | undefined;
+  /**
+   * Milliseconds an entry may stay at most, even without an invalidation (it never outlives the
+   * key's own TTL on the server either). A safety net, not the way entries are kept fresh.
+   * @default 60000
+   */
+  ttl?: number | undefined;
+  /**
+   * Milliseconds between `PING`s of each node's invalidation connection: a `PING` still
+   * unanswered at the next one (a hung node sends no invalidation) drops what that node fed.
+   * @default 1000
+   */
+  pingInterval?: number | undefined;
+}
+
+/** Options of {@link SentinelKeyvStore} and {@link createKeyv}: every store's, and the local tier. */
+export interface KeyvStoreOptions extends StoreOptions {
+  /**
+   * An in-process tier in front of Redis for `get` and `getMany`, kept honest by Redis: `true` for
+   * the defaults, or {@link LocalCacheOptions}. Off by default (`false`). Needs a
+   * `SentinelClient` (a location, core options, or one you pass).
+   * @default false
+   */
+  localCache?: boolean | LocalCacheOptions | undefined;
+}
+
+/** {@link LocalCacheOptions} after validation, with defaults resolved. */
+export interface ResolvedLocalCacheOptions {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly ttl: number;
+  readonly pingInterval: number;
+}
+
 /** Options of {@link SentinelLegacyStore}, the cache-manager 5 store. */
 export interface LegacyStoreOptions extends StoreOptions {
   /**
@@ -93,7 +142,7 @@ export interface LegacyStoreOptions extends StoreOptions {
 }
 
 /** Options of {@link createKeyv}: the store's options and the Keyv instance's. */
-export interface CreateKeyvOptions extends StoreOptions {
+export interface CreateKeyvOptions extends KeyvStoreOptions {
   /**
    * Keyv namespace: keys are stored as `namespace:key`, and `clear()` deletes only those. `''`
    * for none (then `clear()` needs `clearWithoutNamespace`).
@@ -117,6 +166,8 @@ export interface ResolvedStoreOptions {
   readonly readTimeout: number;
   readonly writeTimeout: number;
   readonly clientOptions: Partial<SentinelClientOptions> | undefined;
+  /** The local tier's settings; `undefined` when it is off (always on the legacy store). */
+  readonly localCache: ResolvedLocalCacheOptions | undefined;
 }
 
 /** {@link LegacyStoreOptions} after validation, with defaults resolved. */
@@ -137,6 +188,20 @@ export const DEFAULT_STORE_OPTIONS = Object.freeze({
   legacyTtl: 0,
 });
 
+/** Defaults of the local tier (`localCache: true`). */
+export const DEFAULT_LOCAL_CACHE_OPTIONS: ResolvedLocalCacheOptions = Object.freeze({
+  maxEntries: 10_000,
+  maxBytes: 64 * 1024 * 1024,
+  ttl: 60_000,
+  pingInterval: 1000,
+});
+const LOCAL_CACHE_OPTION_NAMES = Object.freeze([
+  'maxEntries',
+  'maxBytes',
+  'ttl',
+  'pingInterval',
+] as const);
+
 /** Options every store takes. */
 export const STORE_OPTION_NAMES = Object.freeze([
   'throwOnErrors',
@@ -147,6 +212,11 @@ export const STORE_OPTION_NAMES = Object.freeze([
   'readTimeout',
   'writeTimeout',
   'clientOptions',
+] as const);
+/** Options of the Keyv store. */
+export const KEYV_STORE_OPTION_NAMES = Object.freeze([
+  ...STORE_OPTION_NAMES,
+  'localCache',
 ] as const);
 /** Options of the legacy store. */
 export const LEGACY_OPTION_NAMES = Object.freeze([
@@ -167,19 +237,19 @@ const KEYV_ONLY_OPTIONS: readonly string[] = [
 ];
 /** Options of createKeyv. */
 export const KEYV_OPTION_NAMES = Object.freeze([
-  ...STORE_OPTION_NAMES,
+  ...KEYV_STORE_OPTION_NAMES,
   'namespace',
   'ttl',
 ] as const);
 
 /** Validates the options of {@link SentinelKeyvStore}; throws `INVALID_OPTION` naming the option. */
 export function resolveStoreOptions(
-  options: StoreOptions | undefined,
+  options: KeyvStoreOptions | undefined,
   clientGiven: boolean,
 ): ResolvedStoreOptions {
   const o = record(options);
-  checkKnown(o, STORE_OPTION_NAMES);
-  return common(o, clientGiven);
+  checkKnown(o, KEYV_STORE_OPTION_NAMES);
+  return Object.freeze({ ...common(o, clientGiven), localCache: localCache(o.localCache) });
 }
 
 /** Validates the options of {@link SentinelLegacyStore}. */
@@ -195,6 +265,7 @@ export function resolveLegacyStoreOptions(
   }
   return Object.freeze({
     ...common(o, clientGiven),
+    localCache: undefined,
     namespace: namespace(o.namespace ?? DEFAULT_STORE_OPTIONS.legacyNamespace),
     ttl: ttl(o.ttl ?? DEFAULT_STORE_OPTIONS.legacyTtl),
     isCacheable: isCacheable as (value: unknown) => boolean,
@@ -209,7 +280,7 @@ export function resolveCreateKeyvOptions(
   const o = record(options);
   checkKnown(o, KEYV_OPTION_NAMES);
   return {
-    store: common(o, clientGiven),
+    store: Object.freeze({ ...common(o, clientGiven), localCache: localCache(o.localCache) }),
     namespace: o.namespace === undefined ? undefined : namespace(o.namespace),
     ttl: o.ttl === undefined ? undefined : ttl(o.ttl),
   };
@@ -219,7 +290,37 @@ function defaultIsCacheable(value: unknown): boolean {
   return value !== undefined;
 }
 
-function common(o: Record<string, unknown>, clientGiven: boolean): ResolvedStoreOptions {
+/** `localCache`: off (`undefined`), or its settings with defaults. */
+function localCache(value: unknown): ResolvedLocalCacheOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return DEFAULT_LOCAL_CACHE_OPTIONS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid('localCache', 'true, false or { maxEntries, maxBytes, ttl, pingInterval }', value);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if ((LOCAL_CACHE_OPTION_NAMES as readonly string[]).includes(key)) continue;
+    const hint = didYouMean(key, LOCAL_CACHE_OPTION_NAMES);
+    throw new SentinelConfigError({
+      option: `localCache.${key}`,
+      expected: `one of the options ${LOCAL_CACHE_OPTION_NAMES.join(', ')}`,
+      received: 'an unknown option',
+      ...(hint === undefined ? {} : { hint }),
+    });
+  }
+  const d = DEFAULT_LOCAL_CACHE_OPTIONS;
+  return Object.freeze({
+    maxEntries: integer('localCache.maxEntries', o.maxEntries ?? d.maxEntries, 1, 100_000_000),
+    maxBytes: integer('localCache.maxBytes', o.maxBytes ?? d.maxBytes, 1, 2 ** 48),
+    ttl: integer('localCache.ttl', o.ttl ?? d.ttl, 1, 2 ** 31 - 1),
+    pingInterval: integer('localCache.pingInterval', o.pingInterval ?? d.pingInterval, 10, 60_000),
+  });
+}
+
+function common(
+  o: Record<string, unknown>,
+  clientGiven: boolean,
+): Omit<ResolvedStoreOptions, 'localCache'> {
   if (o.clientOptions !== undefined) {
     if (clientGiven) {
       throw new SentinelConfigError({

@@ -28,6 +28,7 @@ import { asReportable, ErrorThrottle } from './error-reports.js';
 import type { SentinelClientEvents } from './events.js';
 import { refusalError } from './lent.js';
 import { Master } from './master.js';
+import { registerNodeConnections } from './node-connections.js';
 import { OperationRunner, type ReadOptions, type WriteOptions } from './operations.js';
 import {
   type ResolvedSentinelClientOptions,
@@ -123,6 +124,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
       },
     };
     const context = this.#context;
+    registerNodeConnections(this, context);
     this.#master = new Master(context, {
       refresh: (reason) => this.#sentinels.refresh(reason),
       removePromoted: (node) => {

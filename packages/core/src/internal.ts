@@ -27,6 +27,10 @@ export {
 } from './connections.js';
 export { redactSecrets } from './errors.js';
 export { lend, refusalError } from './lent.js';
+export {
+  canOpenNodeConnections,
+  openNodeConnection,
+} from './node-connections.js';
 export { DEFAULT_OPTIONS, OPTION_NAMES, secretsOf } from './options.js';
 export {
   applyNatMap,
