@@ -115,25 +115,23 @@ export class LocalCache {
 
   /** Ends a read: keeps its values if it succeeded under a link that stayed live. */
   end(read: LocalRead, values?: readonly (string | null | undefined)[], served?: ServedRead): void {
-    const kept = values !== undefined && served?.token?.live === true && served.pttls !== undefined;
+    if (values === undefined || served?.token?.live !== true || served.pttls === undefined) {
+      this.#tier.end(read.keys, read.placeholders);
+      return;
+    }
     const prefix = this.#tracked ?? '';
     // A key outside the tracked prefix (Keyv's useKeyPrefix off) would get no invalidation.
-    if (kept && prefix !== '' && read.keys.some((key) => !key.startsWith(prefix))) {
-      values = values.map((value, i) => (read.keys[i]?.startsWith(prefix) ? value : undefined));
-    }
-    this.#tier.end(
-      read.keys,
-      read.placeholders,
-      kept
-        ? {
-            values,
-            pttls: served.pttls as readonly number[],
-            node: served.node,
-            startedAt: read.startedAt,
-            now: Date.now(),
-          }
-        : undefined,
-    );
+    const covered =
+      prefix === ''
+        ? values
+        : values.map((value, i) => (read.keys[i]?.startsWith(prefix) ? value : undefined));
+    this.#tier.end(read.keys, read.placeholders, {
+      values: covered,
+      pttls: served.pttls,
+      node: served.node,
+      startedAt: read.startedAt,
+      now: Date.now(),
+    });
   }
 
   /** This store wrote or deleted `keys`: drop them, and keep reads of them in flight out. */

@@ -1,9 +1,11 @@
 // Nest 12 applications on a real Sentinel topology (1 master, 2 replicas, 3 sentinels): the
 // cache interceptor, reads from replicas, forRootAsync with a config service, named clients, and
 // what app.close() does to the clients.
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Controller, Get, type INestApplication, Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
+import type { SentinelKeyvStore } from '@sentinelkit/cache-manager';
 import { createSentinelClient, type SentinelClient } from '@sentinelkit/core';
 import { type SentinelTopology, startSentinelTopology } from '@sentinelkit/testing';
 import { Redis } from 'ioredis';
@@ -113,6 +115,29 @@ describe('CacheModule on the Sentinel client', () => {
     const gets = await callsByRole(topology, 'get');
     expect(gets.master).toBe(0);
     expect(gets.replicas.reduce((a, b) => a + b, 0)).toBe(1);
+    await app.close();
+  });
+});
+
+describe('the local tier through SentinelCacheModule', () => {
+  it('localCache is one option: repeated requests are answered from memory, no GET sent', async () => {
+    const { app, http } = await start({
+      imports: [appModule({ location: topology.location }, { localCache: true })],
+    });
+    await http().get('/cached/local').expect(200);
+    await untilOnReplicas(topology, 'app:/cached/local');
+    const cache = app.get<{ stores: { store: unknown }[] }>(CACHE_MANAGER);
+    const store = cache.stores[0]?.store as SentinelKeyvStore;
+    // The first read of each replica opens its invalidation link; reads after that are kept.
+    for (let i = 0; i < 50 && (store.stats().localCache?.hits ?? 0) === 0; i++) {
+      await http().get('/cached/local').expect(200);
+    }
+    expect(store.stats().localCache?.hits).toBeGreaterThan(0);
+    await resetStats(topology);
+    for (let i = 0; i < 10; i++) await http().get('/cached/local').expect(200);
+    const gets = await callsByRole(topology, 'get');
+    expect(gets.master + gets.replicas.reduce((a, b) => a + b, 0)).toBe(0);
+    expect(app.get(HandlerCalls).of('cached/local')).toBe(1);
     await app.close();
   });
 });
