@@ -14,7 +14,6 @@
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSentinelClient, type FailoverTimings } from '@sentinelkit/core';
 import {
@@ -30,6 +29,7 @@ import { Redis } from 'ioredis';
 import {
   cpuDescription,
   envInt,
+  idList,
   loadAverage,
   type Machine,
   markdownTable,
@@ -38,6 +38,7 @@ import {
   wrap,
   writeDocsSection,
 } from './lib/report.js';
+import { messageOf, now, type Send, sleep, type WriteRecord, Writer } from './lib/writer.js';
 
 const COMMAND = 'pnpm bench:failover';
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -96,111 +97,6 @@ const FAILOVER_TIMEOUT_MS = 3000;
 /** Goals of issue 4, for sentinelkit. */
 const GOAL_MEDIAN_MS = 50;
 const GOAL_WORST_MS = 250;
-
-/** Epoch milliseconds, sub-millisecond precision: the clock of the topology's `SwitchEvent.at`. */
-const now = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function idList<T extends string>(name: string, all: readonly T[]): T[] {
-  const text = process.env[name];
-  if (text === undefined || text === '') return [...all];
-  const ids = text.split(',').map((s) => s.trim());
-  for (const id of ids) {
-    if (!(all as readonly string[]).includes(id)) {
-      throw new Error(`${name}: unknown value ${JSON.stringify(id)}; use ${all.join(', ')}`);
-    }
-  }
-  return all.filter((id) => ids.includes(id));
-}
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-// ------------------------------------------------------------------ writes
-
-interface WriteRecord {
-  /** The write is `SET key_<i> <i>`. */
-  i: number;
-  issuedAt: number;
-  doneAt: number | undefined;
-  ok: boolean | undefined;
-  error: string | undefined;
-  /** sentinelkit only: port of the node the last attempt ran on, and how many attempts ran. */
-  port: number | undefined;
-  attempts: number;
-}
-
-type Send = (key: string, value: string, record: WriteRecord) => Promise<unknown>;
-
-/** Issues writes at a fixed rate from a timer, never waiting for earlier ones. */
-class Writer {
-  readonly records: WriteRecord[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #startedAt = 0;
-  #pending = 0;
-  #idle: (() => void) | undefined;
-
-  constructor(private readonly send: Send) {}
-
-  start(): void {
-    this.#startedAt = now();
-    this.#issue();
-    // Catches up after a late tick, so the rate holds on average whatever the event loop does.
-    this.#timer = setInterval(() => {
-      const due = Math.floor(((now() - this.#startedAt) * RATE) / 1000) + 1;
-      while (this.records.length < due) this.#issue();
-    }, 1000 / RATE);
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-
-  /** Resolves when no write is pending, or after `ms`; returns how many are still pending. */
-  async settle(ms: number): Promise<number> {
-    if (this.#pending > 0) {
-      await Promise.race([new Promise<void>((resolve) => (this.#idle = resolve)), sleep(ms)]);
-    }
-    this.#idle = undefined;
-    return this.#pending;
-  }
-
-  #issue(): void {
-    const i = this.records.length;
-    const record: WriteRecord = {
-      i,
-      issuedAt: now(),
-      doneAt: undefined,
-      ok: undefined,
-      error: undefined,
-      port: undefined,
-      attempts: 0,
-    };
-    this.records.push(record);
-    this.#pending++;
-    let promise: Promise<unknown>;
-    try {
-      promise = this.send(`key_${i}`, String(i), record);
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise
-      .then(
-        () => {
-          record.doneAt = now();
-          record.ok = true;
-        },
-        (error: unknown) => {
-          record.doneAt = now();
-          record.ok = false;
-          record.error = messageOf(error);
-        },
-      )
-      .finally(() => {
-        this.#pending--;
-        if (this.#pending === 0) this.#idle?.();
-      });
-  }
-}
 
 // ----------------------------------------------------------------- clients
 
@@ -435,7 +331,7 @@ async function runOnce(
   try {
     const before = await topology.currentMaster();
     subject = await connectClient(clientId, topology);
-    writer = new Writer(subject.send);
+    writer = new Writer(subject.send, RATE);
     writer.start();
     await sleep(BEFORE_FAULT_MS);
     const old = fault === 'kill' ? await topology.killMaster() : await topology.freezeMaster();

@@ -13,6 +13,19 @@ export function envInt(name: string, fallback: number): number {
   return value;
 }
 
+/** A comma-separated subset of `all` from the environment (all of them when unset), in `all`'s order. */
+export function idList<T extends string>(name: string, all: readonly T[]): T[] {
+  const text = process.env[name];
+  if (text === undefined || text === '') return [...all];
+  const ids = text.split(',').map((s) => s.trim());
+  for (const id of ids) {
+    if (!(all as readonly string[]).includes(id)) {
+      throw new Error(`${name}: unknown value ${JSON.stringify(id)}; use ${all.join(', ')}`);
+    }
+  }
+  return all.filter((id) => ids.includes(id));
+}
+
 /** The `q`-quantile (0..1) of `values`, interpolated. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
