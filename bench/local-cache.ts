@@ -1,0 +1,261 @@
+// The local tier (`localCache`) on a hot-key workload: Zipf-distributed keys over 10,000, 95 %
+// reads, at 1 and 50 requests in flight, against the same store without it, @keyv/redis, and
+// cache-manager's two tiers (a memory Keyv in front of @keyv/redis). Two "processes" per side
+// (two cache instances, as two app servers would have): one reads, the other writes, so a tier
+// that only this instance updates shows its stale reads. Each value carries a version; a read is
+// stale when it returns a version older than one whose write was acknowledged before the read
+// started, and "stale beyond the window" when that write was acknowledged more than WINDOW_MS
+// before. Prints a table; the lead runs it on an idle machine and writes the figures up.
+//
+//   pnpm bench:local-cache                     # 5 s per row
+//   LOCAL_CACHE_BENCH_MS=300 pnpm bench:local-cache   # a smoke run
+import { cpus, loadavg } from 'node:os';
+import { createKeyv as createRedisKeyv } from '@keyv/redis';
+import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
+import { startSentinelTopology } from '@sentinelkit/testing';
+import { type Cache, createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { untilReplicas } from './lib/setup.js';
+
+const KEYS = 10_000;
+const READ_SHARE = 0.95;
+const ZIPF_S = 1.0;
+const ROW_MS = Number(process.env.LOCAL_CACHE_BENCH_MS ?? 5_000);
+const WINDOW_MS = 5; // the local tier's documented goal (docs/cache-manager.md#local-tier)
+const TTL = 3_600_000;
+const PAD = 'x'.repeat(120);
+
+/** A sampler of key indexes, Zipf(s) over `n`: a few keys take most reads. */
+function zipf(n: number, s: number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += 1 / (i + 1) ** s;
+    cdf[i] = sum;
+  }
+  return () => {
+    const u = Math.random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cdf[mid] as number) < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+interface Side {
+  name: string;
+  /** The instance that reads. */
+  reader: Cache;
+  /** Another instance on the same data, that writes (another app process). */
+  writer: Cache;
+  close(): Promise<void>;
+}
+
+interface RowResult {
+  ops: number;
+  reads: number;
+  stale: number;
+  staleBeyondWindow: number;
+  /** Reads that found nothing (a replica behind the seeding, say). */
+  misses: number;
+  /** The oldest stale read: ms between the newer version's acknowledgement and the read. */
+  maxStaleMs: number;
+}
+
+/** Versions acknowledged per key, with when, for the stale-read check. */
+class Versions {
+  readonly #next = new Uint32Array(KEYS);
+  readonly #acked = new Uint32Array(KEYS);
+  readonly #ackedAt = new Float64Array(KEYS);
+  /** When each version superseded the one before it was acknowledged, per key (latest few). */
+  readonly #history = new Map<number, Map<number, number>>();
+
+  next(key: number): number {
+    this.#next[key] = (this.#next[key] as number) + 1;
+    return this.#next[key] as number;
+  }
+
+  acknowledge(key: number, version: number, at: number): void {
+    if (version > (this.#acked[key] as number)) {
+      this.#acked[key] = version;
+      this.#ackedAt[key] = at;
+    }
+    const history = this.#history.get(key) ?? new Map<number, number>();
+    history.set(version, at);
+    if (history.size > 64) history.delete(history.keys().next().value as number);
+    this.#history.set(key, history);
+  }
+
+  /** The newest version acknowledged for `key` now. */
+  acked(key: number): number {
+    return this.#acked[key] as number;
+  }
+
+  /** When the version after `version` was acknowledged (how long `version` has been old). */
+  supersededAt(key: number, version: number): number | undefined {
+    return this.#history.get(key)?.get(version + 1);
+  }
+}
+
+async function runRow(side: Side, inFlight: number, versions: Versions): Promise<RowResult> {
+  const sample = zipf(KEYS, ZIPF_S);
+  const result: RowResult = {
+    ops: 0,
+    reads: 0,
+    stale: 0,
+    staleBeyondWindow: 0,
+    misses: 0,
+    maxStaleMs: 0,
+  };
+  const end = performance.now() + ROW_MS;
+  // One write of a key at a time: two in flight could land in either order, and the check would
+  // take the older one left on the server for a stale read.
+  const writing = new Set<number>();
+  const loop = async () => {
+    while (performance.now() < end) {
+      const key = sample();
+      if (Math.random() < READ_SHARE || writing.has(key)) {
+        const known = versions.acked(key);
+        const startedAt = performance.now();
+        // wrap, as a read-through cache reads: cache-manager fills its memory tier from Redis
+        // this way (a plain get does not). Every key is seeded, so the function never runs.
+        const value = await side.reader
+          .wrap<{ v: number }>(
+            `k${key}`,
+            () => Promise.reject(new Error('a seeded key missed')),
+            TTL,
+          )
+          .catch(() => {
+            result.misses++;
+            return undefined;
+          });
+        result.reads++;
+        const version = value?.v ?? 0;
+        if (value !== undefined && version < known) {
+          result.stale++;
+          const since = versions.supersededAt(key, version);
+          if (since !== undefined) {
+            result.maxStaleMs = Math.max(result.maxStaleMs, startedAt - since);
+            if (startedAt - since > WINDOW_MS) result.staleBeyondWindow++;
+          }
+        }
+      } else {
+        const version = versions.next(key);
+        writing.add(key);
+        await side.writer.set(`k${key}`, { v: version, pad: PAD }, TTL);
+        writing.delete(key);
+        versions.acknowledge(key, version, performance.now());
+      }
+      result.ops++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  return result;
+}
+
+async function main(): Promise<void> {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+  console.log(
+    `local tier bench: ${ROW_MS} ms per row; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load ${load}`,
+  );
+  const topology = await startSentinelTopology({ backend: 'process' });
+  const master = await topology.currentMaster();
+  const redisUrl = `redis://${master.host}:${master.port}`;
+  const sides: Side[] = [];
+  const kit = (namespace: string, localCache: boolean): Side => {
+    const reader = createKeyv(topology.location, { namespace, localCache });
+    const writer = createKeyv(topology.location, { namespace });
+    return {
+      name: localCache ? 'sentinelkit, localCache' : 'sentinelkit',
+      reader: createCache({ stores: [reader] }),
+      writer: createCache({ stores: [writer] }),
+      close: async () => {
+        await reader.disconnect();
+        await writer.disconnect();
+      },
+    };
+  };
+  try {
+    sides.push(kit('lt', true), kit('sk', false));
+    const keyvRedis = () => createRedisKeyv(redisUrl, { namespace: 'kr' });
+    const [kr1, kr2] = [keyvRedis(), keyvRedis()];
+    sides.push({
+      name: '@keyv/redis',
+      reader: createCache({ stores: [kr1] }),
+      writer: createCache({ stores: [kr2] }),
+      close: async () => {
+        await kr1.disconnect();
+        await kr2.disconnect();
+      },
+    });
+    const [tt1, tt2] = [
+      createRedisKeyv(redisUrl, { namespace: 'tt' }),
+      createRedisKeyv(redisUrl, { namespace: 'tt' }),
+    ];
+    sides.push({
+      name: 'cache-manager memory + @keyv/redis',
+      reader: createCache({ stores: [new Keyv({ ttl: 60_000 }), tt1] }),
+      writer: createCache({ stores: [new Keyv({ ttl: 60_000 }), tt2] }),
+      close: async () => {
+        await tt1.disconnect();
+        await tt2.disconnect();
+      },
+    });
+    for (const side of sides) {
+      for (const cache of [side.reader, side.writer]) {
+        for (const store of cache.stores) {
+          store.on('error', (error: unknown) => console.error(`${side.name}: ${String(error)}`));
+        }
+      }
+    }
+    const first = sides[0]?.reader.stores[0]?.store as SentinelKeyvStore;
+    await first.connect();
+    await untilReplicas(first.client, 2);
+
+    const rows: string[] = [];
+    for (const side of sides) {
+      const versions = new Versions();
+      // Every key written once, so that reads hit.
+      for (let from = 0; from < KEYS; from += 500) {
+        const batch = Array.from({ length: Math.min(500, KEYS - from) }, (_, i) => from + i);
+        await side.writer.mset(
+          batch.map((key) => {
+            const version = versions.next(key);
+            return { key: `k${key}`, value: { v: version, pad: PAD }, ttl: TTL };
+          }),
+        );
+        const at = performance.now();
+        for (const key of batch) versions.acknowledge(key, 1, at);
+      }
+      for (const inFlight of [1, 50]) {
+        const r = await runRow(side, inFlight, versions);
+        const opsPerSecond = Math.round((r.ops * 1000) / ROW_MS);
+        rows.push(
+          `| ${side.name} | ${inFlight} | ${opsPerSecond.toLocaleString('en')} | ${r.reads.toLocaleString('en')} | ${r.misses} | ${r.stale} | ${r.staleBeyondWindow} | ${r.maxStaleMs.toFixed(1)} |`,
+        );
+      }
+      const store = side.reader.stores[0]?.store as Partial<SentinelKeyvStore> | undefined;
+      const local = store?.stats?.();
+      if (local?.localCache) console.log(`${side.name}: ${JSON.stringify(local.localCache)}`);
+    }
+    console.log(
+      [
+        '',
+        `| Store | In flight | ops/s | Reads | Misses | Stale reads | Stale beyond ${WINDOW_MS} ms | Oldest stale (ms) |`,
+        '| ----- | --------- | ----- | ----- | ------ | ----------- | ------------------- | ----------------- |',
+        ...rows,
+      ].join('\n'),
+    );
+  } finally {
+    await Promise.all(sides.map((side) => side.close().catch(() => {})));
+    await topology.stop();
+  }
+}
+
+await main();
