@@ -16,6 +16,7 @@ import type { RoutedClient, RoutedClientStats, RoutedTopology } from './contract
 import { type NodeView, type ServedBy, waitForEnd } from './data-node.js';
 import {
   addressOfConnection,
+  noteAttempt,
   type ObservedTarget,
   type OperationMessage,
   operationsObserved,
@@ -194,10 +195,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     options?: WriteOptions,
   ): Promise<T> {
     const message = this.#operationMessage(kind, command);
+    const waits = this.#master.target().kind !== 'send';
+    const calledAt = waits ? performance.now() : 0;
     return traceOperation(message, () =>
       this.#operations.write((master) => {
-        message.attempts++;
-        message.node = { role: 'master', address: addressOfConnection(master) };
+        noteAttempt(message, { role: 'master', address: addressOfConnection(master) }, calledAt);
         return fn(master);
       }, options),
     );
@@ -214,10 +216,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     options?: ReadOptions,
   ): Promise<T> {
     const message = this.#operationMessage(kind, command);
+    const waits = this.#master.lifecycle !== 'ready';
+    const calledAt = waits ? performance.now() : 0;
     return traceOperation(message, () =>
       this.#operations.read((node, servedBy) => {
-        message.attempts++;
-        message.node = { role: servedBy.role, address: servedBy.address };
+        noteAttempt(message, { role: servedBy.role, address: servedBy.address }, calledAt);
         return fn(node, servedBy);
       }, options),
     );

@@ -52,6 +52,12 @@ export interface ObservedTarget {
   readonly db: number;
 }
 
+/** A node an operation ran on. */
+export interface OperationNode {
+  role: 'master' | 'replica';
+  address: NodeAddress;
+}
+
 /** The context of one operation on the `sentinelkit:operation` tracing channel. */
 export interface OperationMessage extends ObservedTarget {
   /** `write` and `read` for callbacks; `call` for one command, named in `command`. */
@@ -59,9 +65,19 @@ export interface OperationMessage extends ObservedTarget {
   /** The command of a `call()`, upper case. */
   readonly command: string | undefined;
   /** The node the last attempt ran on and its role; `undefined` when none was reached. */
-  node: { role: 'master' | 'replica'; address: NodeAddress } | undefined;
+  node: OperationNode | undefined;
   /** Times the callback ran: more than 1 after a retry on another node. */
   attempts: number;
+  /**
+   * Milliseconds the operation waited for a master before its first attempt, set when it was
+   * called while there was none to send to (a failover in progress); `undefined` otherwise.
+   */
+  waitedForMaster?: number;
+  /**
+   * The earlier attempts' nodes, oldest first, each with the time (`performance.now()`) the
+   * operation left it for the next attempt; set only after a retry.
+   */
+  retriedFrom?: (OperationNode & { retriedAt: number })[];
   /** Set by the channel on the `error` event. */
   error?: unknown;
   /** Set by the channel on `asyncEnd` of a success. */
@@ -106,4 +122,24 @@ export function addressOfConnection(redis: {
   options: { host?: string | undefined; port?: number | undefined };
 }): NodeAddress {
   return { host: redis.options.host ?? '', port: redis.options.port ?? 0 };
+}
+
+/**
+ * Notes on `message` that an attempt starts on `node`: the wait for a master before the first
+ * one (when `calledAt` is set: the operation was called with no master to send to), the node
+ * left behind before a retry.
+ */
+export function noteAttempt(
+  message: OperationMessage,
+  node: OperationNode,
+  calledAt: number,
+): void {
+  if (message.attempts === 0) {
+    if (calledAt !== 0) message.waitedForMaster = performance.now() - calledAt;
+  } else if (message.node !== undefined) {
+    message.retriedFrom ??= [];
+    message.retriedFrom.push({ ...message.node, retriedAt: performance.now() });
+  }
+  message.attempts++;
+  message.node = node;
 }

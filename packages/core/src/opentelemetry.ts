@@ -18,11 +18,21 @@ import {
   SENTINELKIT_CHANNELS,
   type TopologyMessage,
 } from './diagnostics.js';
+import { traceOperations } from './opentelemetry-tracing.js';
 import { formatAddress } from './types.js';
+
+export { SPAN_EVENTS, sentinelKitRequestHook } from './opentelemetry-tracing.js';
 
 export interface SentinelKitInstrumentationOptions {
   /** Where instruments come from. @default the global provider (`metrics.getMeterProvider()`) */
   meterProvider?: MeterProvider;
+  /**
+   * Adds sentinelkit's events (a wait for a new master, a retry on another node) to the span
+   * an operation was called in, and lets {@link sentinelKitRequestHook} mark each ioredis
+   * command span with its node's role and attempt. Spans come from the global tracer
+   * provider's context; no span is created here. @default true
+   */
+  traces?: boolean;
 }
 
 export interface SentinelKitInstrumentation {
@@ -243,11 +253,13 @@ export function instrumentSentinelKit(
   operations.subscribe(operationHandlers);
   diagnosticsChannel.subscribe(SENTINELKIT_CHANNELS.topology, onTopology);
   diagnosticsChannel.subscribe(SENTINELKIT_CHANNELS.client, onClient);
+  const stopTracing = options.traces === false ? () => {} : traceOperations();
   let installed = true;
   return {
     uninstall() {
       if (!installed) return;
       installed = false;
+      stopTracing();
       operations.unsubscribe(operationHandlers);
       diagnosticsChannel.unsubscribe(SENTINELKIT_CHANNELS.topology, onTopology);
       diagnosticsChannel.unsubscribe(SENTINELKIT_CHANNELS.client, onClient);
