@@ -12,7 +12,13 @@ import {
   type ServedBy,
   type WriteOptions,
 } from '@sentinelkit/core';
-import { type ScanStep, scanNode, scanStep } from '@sentinelkit/core/internal';
+import {
+  publishStoreLookup,
+  type ScanStep,
+  scanNode,
+  scanStep,
+  storeLookupsObserved,
+} from '@sentinelkit/core/internal';
 import type { LocalFlushCause } from './local-tier.js';
 import type { ResolvedStoreOptions } from './options.js';
 
@@ -55,6 +61,28 @@ export interface LocalFlush {
   node: string | undefined;
   /** Entries dropped. */
   dropped: number;
+}
+
+/**
+ * `found` (the values of a lookup: one, or one per key), published as hits and misses on the
+ * `sentinelkit:store-lookup` channel when someone listens (@sentinelkit/core/opentelemetry
+ * counts them); untouched otherwise. A failed lookup is not counted.
+ */
+export function countLookup<T>(found: Promise<T>): Promise<T> {
+  if (!storeLookupsObserved()) return found;
+  return found.then((value) => {
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    const hits = values.filter((v) => v !== undefined && v !== null).length;
+    publishStoreLookup({ store: 'cache-manager', hits, misses: values.length - hits });
+    return value;
+  });
+}
+
+/** Publishes `hits` keys served by the local tier (see {@link countLookup}). */
+export function countLocalHits(hits: number): void {
+  if (hits > 0 && storeLookupsObserved()) {
+    publishStoreLookup({ store: 'cache-manager', hits, misses: 0, tier: 'local' });
+  }
 }
 
 /** One `SCAN` step's result, with the node that answered it. */

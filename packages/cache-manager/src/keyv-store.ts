@@ -5,6 +5,8 @@ import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
   type ClientSource,
+  countLocalHits,
+  countLookup,
   expiry,
   noNamespaceError,
   type StoreEvents,
@@ -154,8 +156,11 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    */
   get<Value = string>(key: string): Promise<StoredData<Value> | undefined> {
     const held = this.#local?.lookup(key);
-    if (held !== undefined) return Promise.resolve(held as StoredData<Value>);
-    const value = this.#batched<string | undefined>([key], true);
+    if (held !== undefined) {
+      countLocalHits(1);
+      return Promise.resolve(held as StoredData<Value>);
+    }
+    const value = countLookup(this.#batched<string | undefined>([key], true));
     const onError = this.#backend.missOnError;
     return (onError ? value.catch(onError) : value) as Promise<StoredData<Value> | undefined>;
   }
@@ -171,10 +176,11 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       const held = keys.map((key) => local.lookup(key));
       const missing = keys.filter((_, i) => held[i] === undefined);
       if (missing.length < keys.length) {
+        countLocalHits(keys.length - missing.length);
         if (missing.length === 0) return Promise.resolve(held as StoredData<Value>[]);
         return this.#backend
           .guard(
-            this.#batched<(string | undefined)[]>(missing, false),
+            countLookup(this.#batched<(string | undefined)[]>(missing, false)),
             missing.map(() => undefined),
           )
           .then((fetched) => {
@@ -184,7 +190,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       }
     }
     return this.#backend.guard(
-      this.#batched<(string | undefined)[]>(keys, false),
+      countLookup(this.#batched<(string | undefined)[]>(keys, false)),
       keys.map(() => undefined),
     ) as Promise<StoredData<Value | undefined>[]>;
   }

@@ -4,6 +4,7 @@ import { escapeGlob } from '@sentinelkit/core/internal';
 import {
   Backend,
   type ClientSource,
+  countLookup,
   expiry,
   noNamespaceError,
   type StoreEvents,
@@ -72,7 +73,7 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
   get<T>(key: string): Promise<T | undefined> {
     const stored = this.#prefix + key;
     return this.#backend.guard(
-      this.#backend.read((node) => node.get(stored)).then((raw) => decode<T>(raw)),
+      countLookup(this.#backend.read((node) => node.get(stored)).then((raw) => decode<T>(raw))),
       undefined,
     );
   }
@@ -127,9 +128,11 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     if (keys.length === 0) return Promise.resolve([]);
     const stored = keys.map((key) => this.#prefix + key);
     return this.#backend.guard(
-      this.#backend
-        .read((node) => node.mget(stored))
-        .then((values) => values.map((raw) => decode(raw))),
+      countLookup(
+        this.#backend
+          .read((node) => node.mget(stored))
+          .then((values) => values.map((raw) => decode(raw))),
+      ),
       keys.map(() => undefined),
     );
   }

@@ -23,7 +23,21 @@ export const SENTINELKIT_CHANNELS = {
   topology: 'sentinelkit:topology-change',
   /** A client's `connect()` started (an {@link ObservedTarget}), so a listener can observe it. */
   client: 'sentinelkit:client',
+  /** A store's lookup (a cache `get`/`getMany`, a session `get`), as a {@link StoreLookupMessage}. */
+  storeLookup: 'sentinelkit:store-lookup',
 } as const;
+
+/** The message of `sentinelkit:store-lookup`: what one lookup of a store found. */
+export interface StoreLookupMessage {
+  /** The package of the store. */
+  readonly store: 'cache-manager' | 'express-session';
+  /** Keys found (a `getMany` counts each key). */
+  readonly hits: number;
+  /** Keys not found. */
+  readonly misses: number;
+  /** Where the hits came from: Redis, or the cache store's local tier. @default 'redis' */
+  readonly tier?: 'redis' | 'local';
+}
 
 /** The client a message comes from, as much of it as an observer needs to query it. */
 export interface ObservedClient {
@@ -94,6 +108,7 @@ const operationChannel = diagnosticsChannel.tracingChannel<OperationMessage, Ope
 );
 const topologyChannel = diagnosticsChannel.channel(SENTINELKIT_CHANNELS.topology);
 const clientChannel = diagnosticsChannel.channel(SENTINELKIT_CHANNELS.client);
+const storeLookupChannel = diagnosticsChannel.channel(SENTINELKIT_CHANNELS.storeLookup);
 
 /** Whether anyone listens to operations (TracingChannel#hasSubscribers is Node ≥ 20.13). */
 export function operationsObserved(): boolean {
@@ -115,6 +130,15 @@ export function publishTopology(target: ObservedTarget, event: TopologyEvent): v
 
 export function publishClient(target: ObservedTarget): void {
   if (clientChannel.hasSubscribers) clientChannel.publish(target);
+}
+
+/** Whether anyone listens to the stores' lookups: the stores then count hits and misses. */
+export function storeLookupsObserved(): boolean {
+  return storeLookupChannel.hasSubscribers;
+}
+
+export function publishStoreLookup(message: StoreLookupMessage): void {
+  if (storeLookupChannel.hasSubscribers) storeLookupChannel.publish(message);
 }
 
 /** The address an ioredis connection of ours talks to. */

@@ -35,6 +35,8 @@ export type {
   ObservedClient,
   ObservedTarget,
   OperationMessage,
+  OperationNode,
+  StoreLookupMessage,
   TopologyMessage,
 } from './diagnostics.js';
 export { SENTINELKIT_CHANNELS } from './diagnostics.js';

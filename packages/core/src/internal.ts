@@ -25,6 +25,7 @@ export {
   dataNodeOptions,
   sentinelOptions,
 } from './connections.js';
+export { publishStoreLookup, storeLookupsObserved } from './diagnostics.js';
 export { redactSecrets } from './errors.js';
 export { lend, refusalError } from './lent.js';
 export {

@@ -16,6 +16,7 @@ import {
   type ObservedTarget,
   type OperationMessage,
   SENTINELKIT_CHANNELS,
+  type StoreLookupMessage,
   type TopologyMessage,
 } from './diagnostics.js';
 import { traceOperations } from './opentelemetry-tracing.js';
@@ -106,6 +107,12 @@ export function instrumentSentinelKit(
   const rotationChanges = meter.createCounter('sentinelkit.rotation.changes', {
     description: 'Replicas added to or removed from the read rotation, by change and reason.',
     unit: '{change}',
+    valueType: ValueType.INT,
+  });
+  const lookups = meter.createCounter('sentinelkit.store.lookups', {
+    description:
+      "Keys the stores looked up, by store and result (hit or miss): the cache's get/getMany, the session store's get.",
+    unit: '{key}',
     valueType: ValueType.INT,
   });
   const replicas = meter.createObservableGauge('sentinelkit.replicas', {
@@ -246,6 +253,14 @@ export function instrumentSentinelKit(
     }
   };
   const onClient = (raw: unknown) => remember(raw as ObservedTarget);
+  const onStoreLookup = (raw: unknown) => {
+    const { store, hits, misses } = raw as StoreLookupMessage;
+    if (hits > 0)
+      lookups.add(hits, { 'sentinelkit.store': store, 'sentinelkit.store.result': 'hit' });
+    if (misses > 0) {
+      lookups.add(misses, { 'sentinelkit.store': store, 'sentinelkit.store.result': 'miss' });
+    }
+  };
 
   const operations = diagnosticsChannel.tracingChannel<OperationMessage, OperationMessage>(
     SENTINELKIT_CHANNELS.operation,
@@ -253,6 +268,7 @@ export function instrumentSentinelKit(
   operations.subscribe(operationHandlers);
   diagnosticsChannel.subscribe(SENTINELKIT_CHANNELS.topology, onTopology);
   diagnosticsChannel.subscribe(SENTINELKIT_CHANNELS.client, onClient);
+  diagnosticsChannel.subscribe(SENTINELKIT_CHANNELS.storeLookup, onStoreLookup);
   const stopTracing = options.traces === false ? () => {} : traceOperations();
   let installed = true;
   return {
@@ -263,6 +279,7 @@ export function instrumentSentinelKit(
       operations.unsubscribe(operationHandlers);
       diagnosticsChannel.unsubscribe(SENTINELKIT_CHANNELS.topology, onTopology);
       diagnosticsChannel.unsubscribe(SENTINELKIT_CHANNELS.client, onClient);
+      diagnosticsChannel.unsubscribe(SENTINELKIT_CHANNELS.storeLookup, onStoreLookup);
       meter.removeBatchObservableCallback(observeClients, [
         replicas,
         watched,

@@ -5,6 +5,7 @@
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
 import type { RedisConnection, RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import { publishStoreLookup, storeLookupsObserved } from '@sentinelkit/core/internal';
 import { type SessionData, Store } from 'express-session';
 import { finish, type StoreCallback } from './callbacks.js';
 import { parseSession, serializeSession } from './codec.js';
@@ -245,6 +246,10 @@ export class SentinelStore extends Store {
         ? await this.#reader.readFromMaster(key, withTtl)
         : await this.#reader.readFromReplica(key, withTtl);
     if (withTtl) this.#rememberExpiry(sid, pttl);
+    if (storeLookupsObserved()) {
+      const found = text === null ? 0 : 1;
+      publishStoreLookup({ store: 'express-session', hits: found, misses: 1 - found });
+    }
     if (text === null) return null;
     return this.#parse(sid, text);
   }
