@@ -13,7 +13,12 @@ import {
   type SentinelKitInstrumentation,
 } from '@sentinelkit/core/opentelemetry';
 import { SentinelStore } from '@sentinelkit/express-session';
-import { type SingleNodeClient, startStandaloneClient } from '@sentinelkit/testing';
+import {
+  type SentinelTopology,
+  type SingleNodeClient,
+  startSentinelTopology,
+  startStandaloneClient,
+} from '@sentinelkit/testing';
 import type { SessionData } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,7 +47,7 @@ afterAll(async () => {
   await provider?.shutdown();
 });
 
-/** `sentinelkit.store.lookups` by store and result, as `{ 'cache-manager/hit': n, … }`. */
+/** `sentinelkit.store.lookups` by store, result and tier, as `{ 'cache-manager/hit/redis': n, … }`. */
 async function lookups(): Promise<Record<string, number>> {
   const collected: ResourceMetrics = (await reader.collect()).resourceMetrics;
   const points = collected.scopeMetrics.flatMap((scope) =>
@@ -52,7 +57,7 @@ async function lookups(): Promise<Record<string, number>> {
   );
   return Object.fromEntries(
     points.map((p) => [
-      `${p.attributes['sentinelkit.store']}/${p.attributes['sentinelkit.store.result']}`,
+      `${p.attributes['sentinelkit.store']}/${p.attributes['sentinelkit.store.result']}/${p.attributes['sentinelkit.store.tier']}`,
       p.value,
     ]),
   );
@@ -71,7 +76,10 @@ describe('sentinelkit.store.lookups', () => {
     expect(await legacy.get('c')).toBe(3); // hit
     expect(await legacy.mget('c', 'missing')).toEqual([3, undefined]); // 1 hit, 1 miss
 
-    expect(await lookups()).toMatchObject({ 'cache-manager/hit': 5, 'cache-manager/miss': 3 });
+    expect(await lookups()).toMatchObject({
+      'cache-manager/hit/redis': 5,
+      'cache-manager/miss/redis': 3,
+    });
   });
 
   it("counts the session store's found and missing sessions", async () => {
@@ -83,8 +91,40 @@ describe('sentinelkit.store.lookups', () => {
     expect(await store.get('no-such-session-id-either')).toBeNull();
 
     expect(await lookups()).toMatchObject({
-      'express-session/hit': 1,
-      'express-session/miss': 2,
+      'express-session/hit/redis': 1,
+      'express-session/miss/redis': 2,
     });
+  });
+});
+
+describe('sentinelkit.store.lookups with the local tier', () => {
+  // The local tier needs a SentinelClient (it opens invalidation connections to the nodes).
+  let topology: SentinelTopology;
+  beforeAll(async () => {
+    topology = await startSentinelTopology();
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it("counts the local tier's hits apart from Redis'", async () => {
+    const keyv = createKeyv(topology.location, { namespace: 'lookups-local', localCache: true });
+    try {
+      await keyv.set('a', 1);
+      const before = await lookups();
+      const delta = async (key: string) => ((await lookups())[key] ?? 0) - (before[key] ?? 0);
+      // The first reads go to Redis while the tier opens its invalidation link to the node;
+      // then the value is held and served locally.
+      let gets = 0;
+      while (gets < 50 && (await delta('cache-manager/hit/local')) === 0) {
+        expect(await keyv.get('a')).toBe(1);
+        gets++;
+      }
+      expect(await delta('cache-manager/hit/local')).toBe(1);
+      // Each get counted once, in the tier that answered it.
+      expect(await delta('cache-manager/hit/redis')).toBe(gets - 1);
+    } finally {
+      await keyv.disconnect();
+    }
   });
 });

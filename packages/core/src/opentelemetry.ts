@@ -258,11 +258,21 @@ export function instrumentSentinelKit(
   };
   const onClient = (raw: unknown) => remember(raw as ObservedTarget);
   const onStoreLookup = (raw: unknown) => {
-    const { store, hits, misses } = raw as StoreLookupMessage;
-    if (hits > 0)
-      lookups.add(hits, { 'sentinelkit.store': store, 'sentinelkit.store.result': 'hit' });
+    const { store, hits, misses, tier = 'redis' } = raw as StoreLookupMessage;
+    // Literals, not a spread of shared attributes (see operationAttributes).
+    if (hits > 0) {
+      lookups.add(hits, {
+        'sentinelkit.store': store,
+        'sentinelkit.store.tier': tier,
+        'sentinelkit.store.result': 'hit',
+      });
+    }
     if (misses > 0) {
-      lookups.add(misses, { 'sentinelkit.store': store, 'sentinelkit.store.result': 'miss' });
+      lookups.add(misses, {
+        'sentinelkit.store': store,
+        'sentinelkit.store.tier': tier,
+        'sentinelkit.store.result': 'miss',
+      });
     }
   };
 
