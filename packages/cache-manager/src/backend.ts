@@ -2,11 +2,12 @@
 // and SCAN on the master. Internal: not exported from the package, so that no ioredis type leaks
 // into the public declarations.
 import {
-  createSentinelClient,
+  type ClusterClientOptions,
+  createClient,
   isRoutedClient,
   type ReadOptions,
-  type RedisConnection,
   type RoutedClient,
+  type RoutedConnection,
   type SentinelClientOptions,
   SentinelConfigError,
   type ServedBy,
@@ -23,11 +24,11 @@ import type { LocalFlushCause } from './local-tier.js';
 import type { ResolvedStoreOptions } from './options.js';
 
 /**
- * Where a store gets its core client: a location string (`mymaster/host:port,…` or
- * `redis+sentinel://…`), a core options object (the store then creates, connects and closes the
+ * Where a store gets its core client: a location string (`mymaster/host:port,…`,
+ * `redis+sentinel://…` or `redis+cluster://…`), a core options object (Sentinel or cluster) (the store then creates, connects and closes the
  * client), or a client you created, a `SentinelClient` or any `RoutedClient` (shared: the store never closes it).
  */
-export type ClientSource = string | SentinelClientOptions | RoutedClient;
+export type ClientSource = string | SentinelClientOptions | ClusterClientOptions | RoutedClient;
 
 /** Events of the stores. */
 export interface StoreEvents {
@@ -122,7 +123,7 @@ export class Backend {
       this.ownsClient = false;
     } else {
       // Validates the location and options now; does no I/O.
-      this.#client = createSentinelClient(source, settings.clientOptions);
+      this.#client = createClient(source, settings.clientOptions);
       this.ownsClient = true;
     }
     this.#settings = settings;
@@ -168,8 +169,8 @@ export class Backend {
    */
   #open(): RoutedClient {
     if (this.ownsClient && this.#client.status === 'closed') {
-      this.#client = createSentinelClient(
-        this.#source as string | SentinelClientOptions,
+      this.#client = createClient(
+        this.#source as Exclude<ClientSource, RoutedClient>,
         this.#settings.clientOptions,
       );
       // Visible, as a store coming back to life after shutdown may be a late request.
@@ -197,7 +198,7 @@ export class Backend {
   }
 
   /** Runs `fn` on a node chosen by `readFrom`, within `readTimeout`; `servedBy` names the node. */
-  read<T>(fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>): Promise<T> {
+  read<T>(fn: (node: RoutedConnection, servedBy: ServedBy) => Promise<T>): Promise<T> {
     return this.started().read(fn, this.#readOptions);
   }
 
@@ -205,7 +206,7 @@ export class Backend {
    * Runs `fn` on the master, idempotent, within `writeTimeout` unless `unbounded` (a sweep
    * of a whole namespace takes as long as the namespace is large).
    */
-  write<T>(fn: (master: RedisConnection) => Promise<T>, unbounded = false): Promise<T> {
+  write<T>(fn: (master: RoutedConnection) => Promise<T>, unbounded = false): Promise<T> {
     return this.started().write(fn, unbounded ? this.#sweepOptions : this.#writeOptions);
   }
 
@@ -240,13 +241,13 @@ export class Backend {
 
   /**
    * Deletes every key matching `pattern` (already escaped, without the client's `keyPrefix`)
-   * with `SCAN` + `UNLINK` in batches, all on the master in one idempotent write: after a
-   * failover the whole sweep runs again on the new master, where a cursor of the old one would
-   * mean nothing. Resolves with the number of keys deleted.
+   * with `SCAN` + `UNLINK` in batches, on every master (one per shard of a cluster), each sweep
+   * one idempotent write: after a failover it runs again on that shard's new master, where a
+   * cursor of the old one would mean nothing. Resolves with the number of keys deleted.
    */
-  deleteMatching(pattern: string): Promise<number> {
+  async deleteMatching(pattern: string): Promise<number> {
     const count = this.#settings.scanCount;
-    return this.write(async (master) => {
+    const perMaster = await this.started().eachMaster(async (master) => {
       let deleted = 0;
       let failure: unknown;
       const unlinks: Promise<void>[] = [];
@@ -269,38 +270,41 @@ export class Backend {
       await Promise.all(unlinks);
       if (failure !== undefined) throw failure;
       return deleted;
-    }, true);
+    }, this.#sweepOptions);
+    return perMaster.reduce((sum, n) => sum + n, 0);
   }
 
   /**
    * Keys matching `pattern` (already escaped, without the client's `keyPrefix`), in batches as
-   * `SCAN` returns them, from the master, each key once. If the master changes during the scan,
-   * the scan starts again on the new one (its cursor would be meaningless there), skipping keys
-   * already yielded.
+   * `SCAN` returns them, from every master (one per shard of a cluster; never a replica), each
+   * key once. Each step advances every master's cursor by one `SCAN`; a master not seen before
+   * (the new master of a shard after a failover) starts from cursor 0, since the old one's cursor
+   * would be meaningless there, and keys already yielded are skipped.
    */
   async *scan(pattern: string): AsyncGenerator<string[], void> {
     const count = this.#settings.scanCount;
     const seen = new Set<string>();
-    let cursor = '0';
-    let node: string | undefined;
+    const cursors = new Map<string, string>();
+    const finished = new Set<string>();
     for (;;) {
-      const sent = cursor;
-      const step: NodeScanStep = await this.write(async (master) => ({
-        node: `${master.options.host}:${master.options.port}`,
-        ...(await scanStep(master, sent, pattern, count)),
-      }));
-      const moved = node !== undefined && step.node !== node;
-      node = step.node;
-      const fresh = step.keys.filter((key) => !seen.has(key));
-      for (const key of fresh) seen.add(key);
-      if (fresh.length > 0) yield fresh;
-      if (moved && sent !== '0') {
-        cursor = '0';
-      } else if (step.cursor === '0') {
-        return;
-      } else {
-        cursor = step.cursor;
+      const steps: NodeScanStep[] = await this.started().eachMaster(async (master) => {
+        const node = `${master.options.host}:${master.options.port}`;
+        if (finished.has(node)) return { node, cursor: '0', keys: [] };
+        return { node, ...(await scanStep(master, cursors.get(node) ?? '0', pattern, count)) };
+      }, this.#writeOptions);
+      const fresh: string[] = [];
+      for (const step of steps) {
+        for (const key of step.keys) {
+          if (!seen.has(key)) {
+            seen.add(key);
+            fresh.push(key);
+          }
+        }
+        if (step.cursor === '0') finished.add(step.node);
+        else cursors.set(step.node, step.cursor);
       }
+      if (fresh.length > 0) yield fresh;
+      if (steps.every((step) => finished.has(step.node))) return;
     }
   }
 }

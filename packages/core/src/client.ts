@@ -186,6 +186,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     return this.#tracedWrite('write', undefined, fn, options);
   }
 
+  /** Runs `fn` on the master, as {@link write}: a Sentinel deployment has one (the contract's "every master"). */
+  async eachMaster<T>(fn: (master: Redis) => Promise<T>, options?: WriteOptions): Promise<T[]> {
+    return [await this.write(fn, options)];
+  }
+
   // The traced paths: the same operation, with its node and attempts noted for the
   // `sentinelkit:operation` channel; taken only while someone listens (diagnostics.ts).
   #tracedWrite<T>(

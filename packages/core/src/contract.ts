@@ -2,7 +2,7 @@ import type { ClientStatus } from './client.js';
 import type { NodeView, ServedBy } from './data-node.js';
 import type { TopologyEvent } from './events.js';
 import type { ReadOptions, WriteOptions } from './operations.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { RedisConnection, RoutedConnection } from './redis-connection.js';
 
 /**
  * One group of nodes that holds a part of the keyspace: a master and the replicas in its read
@@ -68,14 +68,21 @@ export interface RoutedClient {
    * Runs `fn` with a master's connection, waiting through a failover; `idempotent` operations
    * run again on the new master if the old one is lost with them in flight.
    */
-  write<T>(fn: (master: RedisConnection) => Promise<T>, options?: WriteOptions): Promise<T>;
+  write<T>(fn: (master: RoutedConnection) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * Runs `fn` once on every master, each with that one node's connection, as a write (waiting
+   * through a failover of that master, again on its successor if `idempotent`): for what must
+   * see every shard and needs one node, such as a `SCAN` sweep. Resolves with the results in
+   * no promised order. One call of `fn` under Sentinel; one per shard on a cluster.
+   */
+  eachMaster<T>(fn: (master: RedisConnection) => Promise<T>, options?: WriteOptions): Promise<T[]>;
   /**
    * Runs `fn` with the connection of a node chosen by `readFrom` for this one call, and tells
    * it which node that is (`servedBy`: its role and address), so that a caller can weigh the
    * answer (a replica's may lag) without asking for the whole topology.
    */
   read<T>(
-    fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>,
+    fn: (node: RoutedConnection, servedBy: ServedBy) => Promise<T>,
     options?: ReadOptions,
   ): Promise<T>;
   /** Sends one command, routed by its kind (read-only commands as `read`, others as `write`). */
@@ -99,6 +106,7 @@ export interface RoutedClient {
 const MEMBERS = [
   'connect',
   'write',
+  'eachMaster',
   'read',
   'call',
   'close',

@@ -17,6 +17,15 @@ export type {
   WriteOptions,
 } from './client.js';
 export { createSentinelClient, SentinelClient } from './client.js';
+export { ClusterClient, createClusterClient } from './cluster/client.js';
+export type { ClusterLocationOptions } from './cluster/location.js';
+export {
+  DEFAULT_CLUSTER_PORT,
+  isClusterLocation,
+  parseClusterLocation,
+} from './cluster/location.js';
+export type { ClusterClientOptions, ResolvedClusterClientOptions } from './cluster/options.js';
+export { resolveClusterOptions } from './cluster/options.js';
 export type {
   ConnectionSetupErrorInit,
   ConnectionSide,
@@ -31,6 +40,8 @@ export type {
   ShardView,
 } from './contract.js';
 export { isRoutedClient } from './contract.js';
+export type { ClientLocation } from './create-client.js';
+export { createClient, isClusterSource } from './create-client.js';
 export type {
   ObservedClient,
   ObservedTarget,
@@ -83,7 +94,7 @@ export type {
   SentinelClientOptions,
 } from './options.js';
 export { resolveOptions } from './options.js';
-export type { RedisConnection } from './redis-connection.js';
+export type { RedisConnection, RoutedConnection } from './redis-connection.js';
 export type { SafeRedisOptions } from './redis-options.js';
 export { SAFE_REDIS_OPTION_KEYS } from './redis-options.js';
 export type { NatMap, NodeAddress, ReadFrom } from './types.js';

@@ -11,6 +11,16 @@
  * @module
  */
 
+// Cluster building blocks: the cluster's view of its nodes, read routing, keys by node and slot.
+export {
+  type ClusterNode,
+  type ClusterShard,
+  parseClusterNodes,
+  parseClusterShards,
+  readableReplicas,
+} from './cluster/health.js';
+export { groupKeysByNode, mergeInOrder, mgetInOrder, slotOf } from './cluster/keys.js';
+export { chooseReadNode } from './cluster/routing.js';
 // For other implementations of the contract (@sentinelkit/testing's SingleNodeClient), with lend,
 // refusalError and commandKind below: the same routing of call(), refusals and guarded views.
 export { refusalOf } from './command-policy.js';

@@ -111,12 +111,12 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const QUERY_PARAMS = ['sentinelUsername', 'sentinelPassword', 'sentinelTls', 'tls', 'readFrom'];
 
 /** A piece of the raw location, remembered with its offset so quoting can mask secrets. */
-interface Span {
+export interface Span {
   text: string;
   start: number;
 }
 
-interface Context {
+export interface Context {
   raw: string;
   format: string;
   /** `[start, end)` ranges of the raw string that may hold a password. */
@@ -230,12 +230,17 @@ function checkScheme(ctx: Context, scheme: string): void {
   const lower = scheme.toLowerCase();
   if (lower === 'redis+sentinel' || lower === 'rediss+sentinel') return;
   const plain = lower === 'redis' || lower === 'rediss';
+  const cluster = lower === 'redis+cluster' || lower === 'rediss+cluster';
   fail(
     ctx,
     'location.scheme',
     '"redis+sentinel://" or "rediss+sentinel://"',
     { text: scheme, start: 0 },
-    plain ? `A ${lower}:// URL addresses one Redis server, not a Sentinel deployment.` : undefined,
+    plain
+      ? `A ${lower}:// URL addresses one Redis server, not a Sentinel deployment.`
+      : cluster
+        ? `A ${lower}:// location names a Redis Cluster: pass it to createClient() or createClusterClient().`
+        : undefined,
   );
 }
 
@@ -267,7 +272,11 @@ function parseUrl(ctx: Context, secure: boolean, authorityStart: number): Locati
   return { masterName, sentinels, db, ...result };
 }
 
-function parseUserinfo(ctx: Context, userinfo: Span, into: Partial<LocationOptions>): void {
+export function parseUserinfo(
+  ctx: Context,
+  userinfo: Span,
+  into: { username?: string; password?: string },
+): void {
   const colon = userinfo.text.indexOf(':');
   const user = colon < 0 ? userinfo : span(ctx.raw, userinfo.start, userinfo.start + colon);
   const username = decode(ctx, 'location.username', user);
@@ -329,18 +338,35 @@ function parseMasterName(ctx: Context, name: Span): string {
   return name.text;
 }
 
-function parseHosts(ctx: Context, list: Span): { host: string; port: number }[] {
+/** How a list of hosts is named in messages, and the port of a host given without one. */
+export interface HostList {
+  option: string;
+  noun: string;
+  defaultPort: number;
+}
+
+const SENTINEL_LIST: HostList = {
+  option: 'location.sentinels',
+  noun: 'sentinel',
+  defaultPort: DEFAULT_SENTINEL_PORT,
+};
+
+export function parseHosts(
+  ctx: Context,
+  list: Span,
+  kind: HostList = SENTINEL_LIST,
+): { host: string; port: number }[] {
   if (list.text === '') {
-    fail(ctx, 'location.sentinels', 'at least one sentinel host[:port]', undefined);
+    fail(ctx, kind.option, `at least one ${kind.noun} host[:port]`, undefined);
   }
   const entries = split(list, ',');
   if (entries.some((e) => e.text === '')) {
-    fail(ctx, 'location.sentinels', 'a host[:port] on both sides of every ","', list);
+    fail(ctx, kind.option, 'a host[:port] on both sides of every ","', list);
   }
-  return entries.map((entry) => parseHost(ctx, entry));
+  return entries.map((entry) => parseHost(ctx, entry, kind.defaultPort));
 }
 
-function parseHost(ctx: Context, entry: Span): { host: string; port: number } {
+function parseHost(ctx: Context, entry: Span, defaultPort: number): { host: string; port: number } {
   const { text, start } = entry;
   let host: string;
   let port: Span | undefined;
@@ -370,7 +396,7 @@ function parseHost(ctx: Context, entry: Span): { host: string; port: number } {
     }
     if (colon >= 0) port = span(ctx.raw, start + colon + 1, start + text.length);
   }
-  return { host, port: port === undefined ? DEFAULT_SENTINEL_PORT : parsePort(ctx, port, entry) };
+  return { host, port: port === undefined ? defaultPort : parsePort(ctx, port, entry) };
 }
 
 function parsePort(ctx: Context, port: Span, entry: Span): number {
@@ -394,7 +420,7 @@ function parseDb(ctx: Context, db: Span): number {
   return value;
 }
 
-function decode(ctx: Context, option: string, part: Span): string {
+export function decode(ctx: Context, option: string, part: Span): string {
   try {
     return decodeURIComponent(part.text);
   } catch (error) {
@@ -410,7 +436,7 @@ function decode(ctx: Context, option: string, part: Span): string {
   }
 }
 
-function fail(
+export function fail(
   ctx: Context,
   option: string,
   expected: string,
@@ -441,7 +467,7 @@ function fail(
  *   and typos such as `pasword`, `sentinel_password`), up to the next known parameter, since a
  *   raw `&` inside the value would end it early.
  */
-function maskedRanges(raw: string): [number, number][] {
+export function maskedRanges(raw: string): [number, number][] {
   const ranges: [number, number][] = [];
   const scheme = SCHEME.exec(raw);
   const lastAt = raw.lastIndexOf('@');
@@ -553,11 +579,11 @@ function masked(ctx: Context, part: Span, quote = false): string {
   return `${JSON.stringify(`${out.slice(0, MAX_QUOTED)}…`)} (${out.length} characters)`;
 }
 
-function span(raw: string, start: number, end: number): Span {
+export function span(raw: string, start: number, end: number): Span {
   return { text: raw.slice(start, end), start };
 }
 
-function split(part: Span, separator: string): Span[] {
+export function split(part: Span, separator: string): Span[] {
   const spans: Span[] = [];
   let start = 0;
   for (const piece of part.text.split(separator)) {
@@ -567,7 +593,7 @@ function split(part: Span, separator: string): Span[] {
   return spans;
 }
 
-function indexOfAny(text: string, chars: string, from: number): number {
+export function indexOfAny(text: string, chars: string, from: number): number {
   for (let i = from; i < text.length; i++) if (chars.includes(text[i]!)) return i;
   return text.length;
 }

@@ -395,7 +395,8 @@ function redactTls(tls: ConnectionOptions | false): ConnectionOptions | false {
   return Object.freeze(copy);
 }
 
-function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
 
@@ -446,7 +447,8 @@ function sentinels(value: unknown): readonly Readonly<NodeAddress>[] {
   );
 }
 
-function host(option: string, value: unknown): string {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function host(option: string, value: unknown): string {
   const unbracketed =
     typeof value === 'string' && /^\[.*\]$/.test(value) ? value.slice(1, -1) : value;
   if (typeof unbracketed !== 'string' || !(NAME_PATTERN.test(unbracketed) || isIPv6(unbracketed))) {
@@ -455,11 +457,13 @@ function host(option: string, value: unknown): string {
   return unbracketed;
 }
 
-function ms(option: string, value: unknown): number {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function ms(option: string, value: unknown): number {
   return integer(option, value, 1, MAX_TIMER_MS, 'a positive integer of milliseconds');
 }
 
-function text(option: string, value: unknown, secret: boolean): string | undefined {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function text(option: string, value: unknown, secret: boolean): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') {
     // Never echo a value given where a secret belongs: it may be the secret in the wrong type.
@@ -469,14 +473,16 @@ function text(option: string, value: unknown, secret: boolean): string | undefin
   return value;
 }
 
-function tls(option: string, value: unknown): ConnectionOptions | false {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function tls(option: string, value: unknown): ConnectionOptions | false {
   if (value === true) return Object.freeze({});
   if (value === false) return false;
   const object = plainObject(option, value, 'true, false or Node TLS options');
   return Object.freeze({ ...object }) as ConnectionOptions;
 }
 
-function natMap(value: unknown): NatMap | undefined {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function natMap(value: unknown): NatMap | undefined {
   if (value === undefined || typeof value === 'function') return value as NatMap | undefined;
   const table = plainObject(
     'natMap',
@@ -495,12 +501,14 @@ function natMap(value: unknown): NatMap | undefined {
   return Object.freeze(copy);
 }
 
-function keyPrefix(value: unknown): string {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function keyPrefix(value: unknown): string {
   if (typeof value !== 'string') invalid('keyPrefix', 'a string', value);
   return value;
 }
 
-function readFrom(value: unknown): ReadFrom {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function readFrom(value: unknown): ReadFrom {
   if (!(READ_FROM_VALUES as readonly unknown[]).includes(value)) {
     const hint = value === 'slave' ? 'Sentinel calls them replicas: use "replica"' : undefined;
     invalid('readFrom', `one of ${READ_FROM_VALUES.map((v) => `"${v}"`).join(', ')}`, value, hint);
@@ -532,14 +540,16 @@ function lagBound(value: unknown): Readonly<ReplicationLagBound> | undefined {
     : Object.freeze(result);
 }
 
-function randomSource(value: unknown): () => number {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function randomSource(value: unknown): () => number {
   if (typeof value !== 'function') {
     invalid('random', 'a function returning a number in [0, 1)', value);
   }
   return value as () => number;
 }
 
-function clockSource(value: unknown): () => number {
+/** @internal Shared with the cluster options (cluster/options.ts). */
+export function clockSource(value: unknown): () => number {
   if (typeof value !== 'function') {
     invalid('clock', 'a function returning epoch milliseconds (like Date.now)', value);
   }

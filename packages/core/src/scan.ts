@@ -1,6 +1,6 @@
 // SCAN for the stores (cache-manager's clear() and iterator, express-session's all/ids/length/
-// clear): on the master only, since a cursor means something on one node only and a replica may
-// miss the latest keys. Exported through @sentinelkit/core/internal.
+// clear): on every master (each shard of a cluster) and never a replica, since a cursor means
+// something on one node only and a replica may miss the latest keys. Exported through @sentinelkit/core/internal.
 import type { RoutedClient } from './contract.js';
 import type { RedisConnection } from './redis-connection.js';
 
@@ -57,23 +57,27 @@ export async function* scanNode(
 }
 
 /**
- * Every key matching `pattern` on the master, each once: the whole sweep in one idempotent write,
- * so after a failover it runs again on the new master. Typed against the contract, not the
- * Sentinel client: this is where a client with several masters (Cluster) would scan each.
+ * Every key matching `pattern` on every master (one under Sentinel, one per shard on a
+ * cluster: the contract's `eachMaster`), each once: each master's sweep in one idempotent
+ * write, so after a failover it runs again on that shard's new master. Never on a replica,
+ * which may miss the latest keys.
  */
-export function scanMaster(
+export async function scanMaster(
   client: RoutedClient,
   pattern: string,
   count: number,
 ): Promise<string[]> {
-  return client.write(
+  const perMaster = await client.eachMaster(
     async (master) => {
       const keys = new Set<string>();
       for await (const batch of scanNode(master, pattern, count)) {
         for (const key of batch) keys.add(key);
       }
-      return [...keys];
+      return keys;
     },
     { idempotent: true },
   );
+  const all = new Set<string>();
+  for (const keys of perMaster) for (const key of keys) all.add(key);
+  return [...all];
 }

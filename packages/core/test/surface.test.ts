@@ -6,7 +6,9 @@ import * as internal from '../src/internal.js';
 // @sentinelkit/core/internal"), not whatever a module happens to export. A new export is added
 // here on purpose; the building blocks other sentinelkit packages share go to /internal.
 const PUBLIC_VALUES = [
+  'ClusterClient',
   'ConnectionSetupError',
+  'DEFAULT_CLUSTER_PORT',
   'DEFAULT_SENTINEL_PORT',
   'MAX_LOCATION_LENGTH',
   'MasterNameUnknownError',
@@ -17,13 +19,19 @@ const PUBLIC_VALUES = [
   'SentinelClient',
   'SentinelConfigError',
   'SentinelKitError',
+  'createClient',
+  'createClusterClient',
   'createSentinelClient',
   'formatAddress',
   'formatLocation',
+  'isClusterLocation',
+  'isClusterSource',
   'isRoutedClient',
   'isSentinelKitError',
+  'parseClusterLocation',
   'parseLocation',
   'redactLocation',
+  'resolveClusterOptions',
   'resolveOptions',
   'tlsForNode',
 ];

@@ -4,7 +4,7 @@
  * answered only once readers cannot miss them), touches.ts (per-tick EXPIREs; the batching itself is the core's TickBatch),
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
-import type { RedisConnection, RoutedClient, TopologyEvent } from '@sentinelkit/core';
+import type { RoutedClient, RoutedConnection, TopologyEvent } from '@sentinelkit/core';
 import { publishStoreLookup, storeLookupsObserved } from '@sentinelkit/core/internal';
 import { type SessionData, Store } from 'express-session';
 import { finish, type StoreCallback } from './callbacks.js';
@@ -305,7 +305,7 @@ export class SentinelStore extends Store {
   }
 
   /** Runs a session write under the read-your-writes rule (`'replica'`), or plainly (`'master'`). */
-  async #replicated(write: (master: RedisConnection) => Promise<unknown>): Promise<void> {
+  async #replicated(write: (master: RoutedConnection) => Promise<unknown>): Promise<void> {
     if (this.options.readFrom === 'master') {
       await this.#client.write(write, { idempotent: true });
       return;

@@ -1,7 +1,7 @@
-import { isSentinelKitError, type RedisConnection, type RoutedClient } from '@sentinelkit/core';
+import { isSentinelKitError, type RoutedClient, type RoutedConnection } from '@sentinelkit/core';
 
 /** One session write that readers on replicas must not miss. May run twice (on a new master). */
-export type ReplicatedJob = (master: RedisConnection) => Promise<unknown>;
+export type ReplicatedJob = (master: RoutedConnection) => Promise<unknown>;
 
 /** What the writer reports about its work, for `stats()`. */
 export interface WriterCounters {
@@ -93,7 +93,7 @@ export class ReplicatedWriter {
     const replicas = replicasToWaitFor(this.client);
     const outcomes: Outcome[] = [];
     let writtenAt = Date.now();
-    const run = async (master: RedisConnection) => {
+    const run = async (master: RoutedConnection) => {
       const results = await Promise.allSettled(batch.map((p) => p.job(master)));
       // The replies are in: the master has executed the batch by now.
       writtenAt = Date.now();

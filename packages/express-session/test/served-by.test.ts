@@ -39,6 +39,9 @@ function clientServedBy(servedBy: ServedBy) {
     write: async () => {
       throw new Error('no write expected');
     },
+    eachMaster: async () => {
+      throw new Error('no sweep expected');
+    },
   };
   return { client: client as unknown as RoutedClient, seen };
 }

@@ -68,7 +68,16 @@ function fakeClient(options: { replicas?: number; waits?: boolean[] } = {}) {
       },
     ),
   };
-  return { client: client as unknown as RoutedClient, calls, master, raw: client };
+  // The contract's sweep of every master: the one master of this stand-in, as a write.
+  const eachMaster = async (fn: (m: typeof master) => Promise<unknown>, o?: object) => [
+    await client.write(fn, o),
+  ];
+  return {
+    client: { ...client, eachMaster } as unknown as RoutedClient,
+    calls,
+    master,
+    raw: client,
+  };
 }
 
 const session = (extra: Record<string, unknown> = {}) =>

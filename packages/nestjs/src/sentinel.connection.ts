@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  createSentinelClient,
+  createClient,
   formatAddress,
   isSentinelKitError,
   type RoutedClient,
@@ -40,7 +40,8 @@ export class SentinelConnection implements OnApplicationShutdown {
       this.owned = false;
     } else {
       // Validates the location and options (INVALID_OPTION naming the option); no I/O.
-      this.client = createSentinelClient(
+      // A Sentinel or a cluster client, by what the location names (no I/O).
+      this.client = createClient(
         settings.source as NonNullable<typeof settings.source>,
         settings.overrides,
       );

@@ -124,7 +124,11 @@ export class FakeClient extends EventEmitter<SentinelClientEvents> implements Ro
   }
 
   async write<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T> {
-    return this.read((node) => fn(node));
+    return this.read((node) => fn(node as RedisConnection));
+  }
+
+  async eachMaster<T>(fn: (node: RedisConnection) => Promise<T>): Promise<T[]> {
+    return [await this.write(fn)];
   }
 
   /** This fake, typed as what the module expects. */

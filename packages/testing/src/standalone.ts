@@ -153,6 +153,14 @@ export class SingleNodeClient extends EventEmitter<RoutedClientEvents> implement
     return result;
   }
 
+  /** Runs `fn` once, as {@link write}: the one node is the only master. */
+  async eachMaster<T>(
+    fn: (master: RedisConnection) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<T[]> {
+    return [await this.write(fn, options)];
+  }
+
   /** Runs `fn` with the node's connection, read-only; `servedBy` is always the master. */
   async read<T>(
     fn: (node: RedisConnection, servedBy: ServedBy) => Promise<T>,

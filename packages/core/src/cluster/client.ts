@@ -1,0 +1,633 @@
+/**
+ * `ClusterClient`: the `RoutedClient` contract on Redis Cluster, over ioredis' `Cluster`, which
+ * does the cluster protocol (slot map, MOVED/ASK, per-node connections). What this adds:
+ * - reads: each read-only command to a random healthy replica of its slot (routing.ts), chosen
+ *   by ioredis' `scaleReads` hook from the call's `readFrom`, carried to the hook through
+ *   AsyncLocalStorage since `scaleReads` is one function for the whole `Cluster`;
+ * - health: the cluster's own view (`CLUSTER SHARDS`, else `CLUSTER NODES`) and each replica's
+ *   `ROLE`, polled (health.ts): a failed, loading or unlinked replica serves no read;
+ * - failover: operations on a slot without a master wait for the promotion (failure.ts), other
+ *   slots go on; a poll that sees a new master refreshes ioredis' slot map at once;
+ * - `eachMaster`: one run per shard, for SCAN sweeps.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+import { Cluster, type Redis } from 'ioredis';
+import type { ClientStatus } from '../client.js';
+import { refusalOf } from '../command-policy.js';
+import { closeNow } from '../connections.js';
+import { closedError } from '../context.js';
+import type {
+  RoutedClient,
+  RoutedClientEvents,
+  RoutedClientStats,
+  RoutedTopology,
+  ShardView,
+} from '../contract.js';
+import type { NodeView, ServedBy } from '../data-node.js';
+import { redactSecrets, SentinelKitError } from '../errors.js';
+import { lend, refusalError } from '../lent.js';
+import type { ReadOptions, WriteOptions } from '../operations.js';
+import type { RedisConnection, RoutedConnection } from '../redis-connection.js';
+import { applyNatMap } from '../replicas.js';
+import { parseRole } from '../role.js';
+import { commandKind } from '../routing.js';
+import type { NodeAddress } from '../types.js';
+import { decideClusterWrite, shouldRetryRead } from './failure.js';
+import {
+  type ClusterShard,
+  mastersBySlot,
+  nodeKey,
+  parseClusterNodes,
+  parseClusterShards,
+  readableReplicas,
+} from './health.js';
+import {
+  type ClusterClientOptions,
+  clusterSecretsOf,
+  type ResolvedClusterClientOptions,
+  resolveClusterOptions,
+} from './options.js';
+import { chooseReadNode, type ReadRoute } from './routing.js';
+
+/** What one `read()` call tells the routing hook and learns from it. */
+interface ReadCall extends ReadRoute {
+  exclude: Set<string>;
+  servedBy: ServedBy;
+  /** The replica the last command went to, to take out of the rotation if the call fails. */
+  lastReplica: string | undefined;
+  refused: boolean;
+}
+
+// Between two runs of an operation waiting for a slot's master: short, since the promotion is
+// seen by the poll and each retry refreshes ioredis' slot map.
+const RETRY_PAUSE_MS = 50;
+
+export class ClusterClient extends EventEmitter<RoutedClientEvents> implements RoutedClient {
+  readonly #options: ResolvedClusterClientOptions;
+  readonly #secrets: (string | undefined)[];
+  readonly #reads = new AsyncLocalStorage<ReadCall>();
+  #cluster: Cluster | undefined;
+  #status: ClientStatus = 'idle';
+  #connecting: Promise<void> | undefined;
+  #shards: ClusterShard[] = [];
+  #readable = new Set<string>();
+  /** Replicas a read saw fail, out of the rotation until the next poll calls them healthy. */
+  readonly #failedReplicas = new Set<string>();
+  #masters = new Map<number, string>();
+  #pollTimer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  readonly #pauses = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  readonly #counts = {
+    writes: 0,
+    masterReads: 0,
+    replicaReads: {} as Record<string, number>,
+    masterChanges: 0,
+    writeRetries: 0,
+    readRetries: 0,
+    failoverRejections: 0,
+    waitingForMaster: 0,
+  };
+
+  constructor(options: ResolvedClusterClientOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.#options = options;
+    this.#secrets = clusterSecretsOf(options);
+  }
+
+  get status(): ClientStatus {
+    return this.#status;
+  }
+
+  /** Read through a getter: close() may run during any await. */
+  get #closed(): boolean {
+    return this.#status === 'closed';
+  }
+
+  /**
+   * Connects to the seed nodes, loads the slot map and the cluster's view of its nodes.
+   * Rejects within `connectTimeout` (per seed) with `CONNECTION_FAILED`; calling it again
+   * while connected does nothing.
+   */
+  connect(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#connecting ??= this.#open().catch(async (error: unknown) => {
+      this.#connecting = undefined;
+      await this.#shutCluster();
+      if (this.#status !== 'closed') this.#status = 'idle';
+      throw error;
+    });
+    return this.#connecting;
+  }
+
+  async #open(): Promise<void> {
+    this.#status = 'connecting';
+    const o = this.#options;
+    const cluster = new Cluster(
+      o.nodes.map((n) => ({ host: n.host, port: n.port })),
+      {
+        lazyConnect: true,
+        scaleReads: (nodes: Redis[]) => this.#route(nodes),
+        ...(o.natMap === undefined ? {} : { natMap: (key: string) => this.#natMap(key) }),
+        // Reconnects a lost cluster (every node down at once) while the client is open.
+        clusterRetryStrategy: (times) =>
+          this.#closed || this.#status === 'connecting' ? null : Math.min(100 * times, 2000),
+        slotsRefreshTimeout: o.commandTimeout,
+        redisOptions: {
+          ...o.redisOptions,
+          ...(o.username === undefined ? {} : { username: o.username }),
+          ...(o.password === undefined ? {} : { password: o.password }),
+          ...(o.tls === false ? {} : { tls: o.tls }),
+          ...(o.keyPrefix === '' ? {} : { keyPrefix: o.keyPrefix }),
+          connectTimeout: o.connectTimeout,
+          commandTimeout: o.commandTimeout,
+          maxRetriesPerRequest: 1,
+          // ioredis ends a node's socket gracefully and destroys it after this long if it is
+          // still open. Its slot refresher disconnects a connection that was refused this way
+          // too, whose socket never closes again: the default (2 s) timer then outlives close().
+          disconnectTimeout: 1,
+        },
+      },
+    );
+    this.#cluster = cluster;
+    cluster.on('error', (error: Error) => this.#report(error));
+    cluster.on('node error', (error: Error) => this.#report(error));
+    const budget = o.connectTimeout * Math.max(1, o.nodes.length) + o.commandTimeout;
+    try {
+      await withDeadline(cluster.connect(), budget, 'connect');
+    } catch (error) {
+      throw new SentinelKitError(
+        'CONNECTION_FAILED',
+        `no seed node of the cluster answered (${o.nodes.map(nodeKey).join(', ')}): ${this.#message(error)}`,
+        { cause: error },
+      );
+    }
+    if (this.#closed) throw closedError();
+    await this.#poll();
+    this.#status = 'ready';
+    this.#schedulePoll();
+  }
+
+  /** ioredis' natMap hook: `host:port` as announced → the address to dial, or null to keep it. */
+  #natMap(key: string): NodeAddress | null {
+    const colon = key.lastIndexOf(':');
+    const announced = { host: key.slice(0, colon), port: Number(key.slice(colon + 1)) };
+    const mapped = applyNatMap(announced, this.#options.natMap);
+    return mapped === announced ? null : mapped;
+  }
+
+  /** ioredis' scaleReads hook, for read-only commands: `nodes` serve the slot, master first. */
+  #route(nodes: Redis[]): Redis {
+    const call = this.#reads.getStore();
+    const master = nodes[0]!;
+    if (call === undefined) return master; // a read-only command inside write(): the master
+    const keys = nodes.map((n) => nodeKey({ host: n.options.host!, port: n.options.port! }));
+    const readable = this.#failedReplicas.size === 0 ? this.#readable : this.#healthyNow();
+    const choice = chooseReadNode(keys, call, readable, this.#options.random);
+    if (choice.refused) {
+      call.refused = true;
+      return master;
+    }
+    const index = choice.index;
+    const node = nodes[index]!;
+    const address = { host: node.options.host!, port: node.options.port! };
+    if (index === 0) {
+      this.#counts.masterReads++;
+      if (call.lastReplica === undefined) call.servedBy.address = address;
+    } else {
+      const key = keys[index]!;
+      this.#counts.replicaReads[key] = (this.#counts.replicaReads[key] ?? 0) + 1;
+      // Once any command of the call went to a replica, the call counts as served by one.
+      call.servedBy.role = 'replica';
+      call.servedBy.address = address;
+      call.lastReplica = key;
+    }
+    return node;
+  }
+
+  #healthyNow(): Set<string> {
+    return new Set([...this.#readable].filter((key) => !this.#failedReplicas.has(key)));
+  }
+
+  async #ready(): Promise<Cluster> {
+    if (this.#closed) throw closedError();
+    if (this.#status === 'idle' && this.#connecting === undefined) {
+      throw new SentinelKitError('NOT_CONNECTED', 'call connect() before using the client');
+    }
+    await this.#connecting;
+    if (this.#closed || this.#cluster === undefined) throw closedError();
+    return this.#cluster;
+  }
+
+  /**
+   * Runs `fn` with the `Cluster` (a view refusing what would break shared connections): each
+   * command goes to the master of its key's slot. While a slot has no reachable master, an
+   * operation on it waits for the promotion (up to `failoverTimeout`, then `MASTER_UNAVAILABLE`)
+   * and runs again if it is `idempotent` or was refused unrun; other slots are not held.
+   */
+  async write<T>(fn: (master: RoutedConnection) => Promise<T>, options?: WriteOptions): Promise<T> {
+    const cluster = await this.#ready();
+    return this.#withRetries(() => fn(lend(cluster as unknown as Redis, 'write')), options);
+  }
+
+  /** Runs `fn` on every master of the cluster, each with its own node's connection. */
+  async eachMaster<T>(
+    fn: (master: RedisConnection) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<T[]> {
+    const cluster = await this.#ready();
+    const slots = [...this.#shardSlots(cluster)];
+    return Promise.all(
+      slots.map((slot) =>
+        this.#withRetries(async () => {
+          const master = masterOfSlot(cluster, slot);
+          if (master === undefined) {
+            throw new SentinelKitError('MASTER_UNAVAILABLE', `no master serves slot ${slot}`);
+          }
+          return fn(lend(master, 'write'));
+        }, options),
+      ),
+    );
+  }
+
+  /** One slot per master in ioredis' slot map. */
+  #shardSlots(cluster: Cluster): Set<number> {
+    const seen = new Map<string, number>();
+    cluster.slots.forEach((keys, slot) => {
+      const master = keys?.[0];
+      if (master !== undefined && !seen.has(master)) seen.set(master, slot);
+    });
+    return new Set(seen.values());
+  }
+
+  async #withRetries<T>(run: () => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const started = this.#options.clock();
+    const deadline = options.timeout === undefined ? undefined : started + options.timeout;
+    for (;;) {
+      this.#counts.writes++;
+      try {
+        return await run();
+      } catch (error) {
+        if (isSentinelCode(error, 'MASTER_UNAVAILABLE') && this.#status !== 'closed') {
+          // No master for that shard in the slot map yet: as a refusal, nothing ran.
+        } else {
+          const outcome = decideClusterWrite(error, {
+            idempotent: options.idempotent === true,
+            elapsed: this.#options.clock() - started,
+            failoverTimeout: this.#options.failoverTimeout,
+          });
+          if (outcome === 'rethrow') throw error;
+          if (outcome === 'reject-may-have-executed') {
+            this.#counts.failoverRejections++;
+            throw new SentinelKitError(
+              'COMMAND_MAY_HAVE_EXECUTED',
+              `the slot's master was lost with the command in flight; it may have run (${this.#message(error)})`,
+              { cause: error },
+            );
+          }
+          if (outcome === 'reject-unavailable') throw this.#unavailable(error);
+        }
+        if (this.#options.clock() - started >= this.#options.failoverTimeout) {
+          throw this.#unavailable(error);
+        }
+        if (deadline !== undefined && this.#options.clock() >= deadline) {
+          throw new SentinelKitError('TIMEOUT', `the operation took over ${options.timeout} ms`, {
+            cause: error,
+          });
+        }
+        this.#counts.writeRetries++;
+        await this.#pauseForFailover();
+      }
+    }
+  }
+
+  #unavailable(error: unknown): SentinelKitError {
+    this.#counts.failoverRejections++;
+    return new SentinelKitError(
+      'MASTER_UNAVAILABLE',
+      `the slot had no reachable master within failoverTimeout (${this.#options.failoverTimeout} ms): ${this.#message(error)}`,
+      { cause: error },
+    );
+  }
+
+  /** Waits a moment while the cluster promotes a replica, refreshing what the client knows. */
+  async #pauseForFailover(): Promise<void> {
+    if (this.#closed) throw closedError();
+    this.#counts.waitingForMaster++;
+    try {
+      this.#cluster?.refreshSlotsCache();
+      void this.#poll();
+      await new Promise<void>((resolve) => {
+        const pause = {
+          wake: resolve,
+          timer: setTimeout(() => {
+            this.#pauses.delete(pause);
+            resolve();
+          }, RETRY_PAUSE_MS),
+        };
+        this.#pauses.add(pause);
+      });
+    } finally {
+      this.#counts.waitingForMaster--;
+    }
+    if (this.#closed) throw closedError();
+  }
+
+  /**
+   * Runs `fn` with the `Cluster` routing each read-only command to a random healthy replica of
+   * its slot (`readFrom`), the master when it has none. A read a node fails (no reply, `LOADING`,
+   * …) runs once more elsewhere, and that replica leaves the rotation until the cluster's view
+   * calls it healthy. `servedBy` is filled as commands are routed: `replica` once any went to one.
+   */
+  async read<T>(
+    fn: (node: RoutedConnection, servedBy: ServedBy) => Promise<T>,
+    options?: ReadOptions,
+  ): Promise<T> {
+    const cluster = await this.#ready();
+    const readFrom = options?.readFrom ?? this.#options.readFrom;
+    const exclude = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const call: ReadCall = {
+        readFrom,
+        exclude,
+        servedBy: { role: 'master', address: { host: '', port: 0 } },
+        lastReplica: undefined,
+        refused: false,
+      };
+      try {
+        const run = () => fn(lend(cluster as unknown as Redis, 'read'), call.servedBy);
+        const result = await bounded(this.#reads.run(call, run), options?.timeout);
+        if (call.refused) throw noReplica();
+        return result;
+      } catch (error) {
+        if (call.refused) throw noReplica();
+        if (!shouldRetryRead(error, attempt)) throw error;
+        this.#counts.readRetries++;
+        if (call.lastReplica !== undefined) {
+          exclude.add(call.lastReplica);
+          this.#leaveRotation(call.lastReplica);
+        }
+      }
+    }
+  }
+
+  #leaveRotation(key: string): void {
+    if (this.#failedReplicas.has(key) || !this.#readable.has(key)) return;
+    this.#failedReplicas.add(key);
+    this.emit('topology-change', {
+      type: 'REPLICA_REMOVE',
+      replica: addressOfKey(key),
+      reason: 'read-failed',
+    });
+  }
+
+  /** One command, routed by its kind: read-only ones as {@link read}, others as {@link write}. */
+  call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown> {
+    const refusal = refusalOf(command, args);
+    if (refusal !== undefined) return Promise.reject(refusalError(refusal));
+    return commandKind(command) === 'read'
+      ? this.read((node) => node.call(command, ...args))
+      : this.write((master) => master.call(command, ...args));
+  }
+
+  /** One {@link ShardView} per shard: its master and the replicas reads go to now. */
+  topology(): RoutedTopology {
+    const natMap = this.#options.natMap;
+    const view = (announced: NodeAddress): NodeView => {
+      const address = applyNatMap(announced, natMap);
+      return {
+        address: { ...address },
+        announced: { ...announced },
+        reads: this.#counts.replicaReads[nodeKey(address)] ?? 0,
+      };
+    };
+    const readable = this.#healthyNow();
+    const shards: ShardView[] = this.#shards.map((shard) => ({
+      master: shard.master?.health === 'online' ? view(shard.master.address) : undefined,
+      replicas: shard.replicas
+        .filter((r) => readable.has(nodeKey(applyNatMap(r.address, natMap))))
+        .map((r) => view(r.address)),
+    }));
+    return { status: this.#status, shards };
+  }
+
+  stats(): RoutedClientStats {
+    const c = this.#counts;
+    return { ...c, replicaReads: { ...c.replicaReads } };
+  }
+
+  /** Reads the cluster's view of its nodes now, then every `healthPollInterval`. */
+  #schedulePoll(): void {
+    if (this.#closed) return;
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined;
+      void this.#poll().finally(() => this.#schedulePoll());
+    }, this.#options.healthPollInterval);
+  }
+
+  #poll(): Promise<void> {
+    this.#polling ??= this.#readView().finally(() => {
+      this.#polling = undefined;
+    });
+    return this.#polling;
+  }
+
+  async #readView(): Promise<void> {
+    const cluster = this.#cluster;
+    if (cluster === undefined || this.#closed) return;
+    try {
+      const shards = await this.#askShards(cluster);
+      const linked = await this.#linkedReplicas(cluster);
+      if (this.#closed) return;
+      this.#apply(shards, linked);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /** `CLUSTER SHARDS` from a master (Redis 7+), `CLUSTER NODES` where it is unknown. */
+  async #askShards(cluster: Cluster): Promise<ClusterShard[]> {
+    const masters = cluster.nodes('master').filter((n) => n.status === 'ready');
+    const node = masters[Math.floor(this.#options.random() * masters.length)] ?? masters[0];
+    if (node === undefined) return this.#shards;
+    try {
+      return parseClusterShards(await node.call('CLUSTER', 'SHARDS'));
+    } catch (error) {
+      if (!(error instanceof Error) || !/unknown subcommand/i.test(error.message)) throw error;
+      return parseClusterNodes(String(await node.call('CLUSTER', 'NODES')));
+    }
+  }
+
+  /** The replicas whose own `ROLE` says they are linked to their master. */
+  async #linkedReplicas(cluster: Cluster): Promise<Set<string>> {
+    const linked = new Set<string>();
+    await Promise.all(
+      cluster.nodes('slave').map(async (node) => {
+        const role = parseRole(await node.call('ROLE').catch(() => undefined));
+        if (role?.role === 'replica' && role.linkState === 'connected') {
+          linked.add(nodeKey({ host: node.options.host!, port: node.options.port! }));
+        }
+      }),
+    );
+    return linked;
+  }
+
+  #apply(shards: ClusterShard[], linked: Set<string>): void {
+    const natMap = this.#options.natMap;
+    const readable = readableReplicas(shards, natMap, linked);
+    const masters = mastersBySlot(shards, natMap);
+    const first = this.#shards.length === 0;
+    this.#shards = shards;
+    for (const key of readable) {
+      if (!this.#readable.has(key) || this.#failedReplicas.has(key)) {
+        this.emit('topology-change', { type: 'REPLICA_ADD', replica: addressOfKey(key) });
+      }
+    }
+    for (const key of this.#readable) {
+      if (!readable.has(key) && !this.#failedReplicas.has(key)) {
+        this.emit('topology-change', {
+          type: 'REPLICA_REMOVE',
+          replica: addressOfKey(key),
+          reason: 'down',
+        });
+      }
+    }
+    this.#readable = readable;
+    this.#failedReplicas.clear();
+    let moved = false;
+    for (const [slot, key] of masters) {
+      const previous = this.#masters.get(slot);
+      if (previous === key) continue;
+      if (previous !== undefined || !first) moved = true;
+      if (previous !== undefined) this.#counts.masterChanges++;
+      this.emit('topology-change', {
+        type: 'MASTER_CHANGE',
+        previous: previous === undefined ? undefined : addressOfKey(previous),
+        current: addressOfKey(key),
+        reason: previous === undefined ? 'discovered' : 'poll',
+        switchedAt: this.#options.clock(),
+        timings: undefined,
+      });
+    }
+    this.#masters = masters;
+    // A promotion the poll saw first: move ioredis' slot map now, not at its next refresh.
+    if (moved) this.#cluster?.refreshSlotsCache();
+  }
+
+  #report(error: unknown): void {
+    if (this.listenerCount('error') === 0 || this.#closed) return;
+    const message = this.#message(error);
+    this.emit('error', new SentinelKitError('CONNECTION_FAILED', message, { cause: error }));
+  }
+
+  #message(error: unknown): string {
+    const text = error instanceof Error ? error.message : String(error);
+    return redactSecrets(text, this.#secrets);
+  }
+
+  /**
+   * Stops polling and closes every connection; operations waiting for a master reject with
+   * `CLIENT_CLOSED`. Resolves once every socket is closed; no timer is left.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#status = 'closed';
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    for (const pause of this.#pauses) {
+      clearTimeout(pause.timer);
+      pause.wake();
+    }
+    this.#pauses.clear();
+    await this.#connecting?.catch(() => {});
+    await this.#shutCluster();
+  }
+
+  async #shutCluster(): Promise<void> {
+    const cluster = this.#cluster;
+    if (cluster === undefined) return;
+    this.#cluster = undefined;
+    const nodes = cluster.nodes('all');
+    const ended = new Promise<void>((resolve) => {
+      if (cluster.status === 'end') resolve();
+      else cluster.once('end', () => resolve());
+    });
+    // Each node closed now: ioredis' own disconnect() of a node whose socket already closed
+    // (refused, lost) arms a 2 s timer nothing clears (see closeNow).
+    for (const node of nodes) closeNow(node);
+    cluster.disconnect();
+    await Promise.all([ended, ...nodes.map(nodeEnded)]);
+    // The slot refresher's own connections are out of reach; their 1 ms destroy timers (see
+    // disconnectTimeout above) have fired once a later 2 ms timer has.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  override toString(): string {
+    const masters = this.#masters.size;
+    return `ClusterClient(${this.#status}, ${masters} masters, ${this.#healthyNow().size} replicas in rotation)`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * Creates a cluster client from a location (`redis+cluster://host:port,…`) or options, with
+ * `overrides` on top. Validates everything now (`INVALID_OPTION` naming the option) and does no
+ * I/O: call `connect()`.
+ */
+export function createClusterClient(
+  location: string | ClusterClientOptions,
+  overrides?: Partial<ClusterClientOptions>,
+): ClusterClient {
+  return new ClusterClient(resolveClusterOptions(location, overrides));
+}
+
+function masterOfSlot(cluster: Cluster, slot: number): Redis | undefined {
+  const key = cluster.slots[slot]?.[0];
+  if (key === undefined) return undefined;
+  return cluster
+    .nodes('master')
+    .find((n) => nodeKey({ host: n.options.host!, port: n.options.port! }) === key);
+}
+
+function addressOfKey(key: string): NodeAddress {
+  const colon = key.lastIndexOf(':');
+  return { host: key.slice(0, colon), port: Number(key.slice(colon + 1)) };
+}
+
+function nodeEnded(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => redis.once('end', () => resolve()));
+}
+
+function noReplica(): SentinelKitError {
+  return new SentinelKitError(
+    'NO_REPLICA_AVAILABLE',
+    "readFrom 'replica-only': the slot has no healthy replica (the command was answered by its master and dropped)",
+  );
+}
+
+function isSentinelCode(error: unknown, code: string): boolean {
+  return error instanceof SentinelKitError && error.code === code;
+}
+
+/** `promise`, rejected with `TIMEOUT` after `ms` when given. */
+function bounded<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return promise;
+  return withDeadline(promise, ms, 'read');
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SentinelKitError('TIMEOUT', `${what} took over ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
