@@ -80,6 +80,13 @@ export class NodeAccess {
     return reply;
   }
 
+  /** How many times `command` ran on `node` since it started or since `CONFIG RESETSTAT` (`INFO commandstats`). */
+  async commandCalls(node: TopologyNode, command: string): Promise<number> {
+    const info = String(await this.command(node, 'INFO', 'commandstats'));
+    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
+    return match ? Number(match[1]) : 0;
+  }
+
   /**
    * Runs `commands` on `node` in one pipeline over a connection of its own (bounded like
    * {@link command}); resolves with their replies in order, rejects with the first error.

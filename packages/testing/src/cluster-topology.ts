@@ -364,6 +364,21 @@ export class ClusterTopology {
     return this.access.command(node, ...command);
   }
 
+  /**
+   * How many times `command` ran on `node` since it started or since {@link resetCommandStats},
+   * from `INFO commandstats`: to assert where a client sent its reads and writes.
+   */
+  async commandCalls(node: TopologyNode, command: string): Promise<number> {
+    this.assertRunning();
+    return this.access.commandCalls(node, command);
+  }
+
+  /** Resets `INFO commandstats` on every running node. */
+  async resetCommandStats(): Promise<void> {
+    this.assertRunning();
+    await Promise.all(this.running().map((n) => this.access.command(n, 'CONFIG', 'RESETSTAT')));
+  }
+
   /** Kills every node, releases every port and removes the temp directory. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {

@@ -303,9 +303,8 @@ export class SentinelTopology {
    * client sent its reads and writes.
    */
   async commandCalls(node: TopologyNode, command: string): Promise<number> {
-    const info = String(await this.command(node, 'INFO', 'commandstats'));
-    const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
-    return match ? Number(match[1]) : 0;
+    this.assertRunning();
+    return this.access.commandCalls(node, command);
   }
 
   /** Resets `INFO commandstats` on every running data node. */

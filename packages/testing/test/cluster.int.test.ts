@@ -83,6 +83,22 @@ describe('startClusterTopology() (one shared cluster: nothing here breaks it)', 
     }
   });
 
+  it('commandCalls() counts the commands each node ran since resetCommandStats()', async () => {
+    const client = new Cluster(cluster.startupNodes);
+    try {
+      await client.get('cluster-stats'); // ioredis has its slot map before the counts are reset
+      await cluster.resetCommandStats();
+      expect(await client.get('cluster-stats')).toBeNull();
+      const master = await cluster.masterForKey('cluster-stats');
+      expect(await cluster.commandCalls(master, 'get')).toBe(1);
+      for (const other of cluster.nodes.filter((n) => n !== master)) {
+        expect(await cluster.commandCalls(other, 'get'), String(other)).toBe(0);
+      }
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('gives a client what it needs to connect', () => {
     expect(cluster.connectionOptions).toEqual({ startupNodes: cluster.startupNodes });
     expect(cluster.location).toBe(
