@@ -3,7 +3,7 @@
  * (SIGKILL) or frozen (SIGSTOP, thawed after its replica took over), under writes spread over
  * every slot: how soon the failed shard takes writes again after the promotion, how many writes
  * fail, how many writes to the other shards are held, and how many acknowledged writes are lost.
- * ioredis' `Cluster` and node-redis' `createCluster`, with their defaults, in the same run,
+ * sentinelkit's cluster client, ioredis' `Cluster` and node-redis' `createCluster` (both with their defaults), in the same run,
  * clients interleaved run by run. Prints markdown tables and rewrites the `cluster-failover`
  * section of docs/benchmarks.md.
  *
@@ -11,11 +11,12 @@
  *
  * Knobs (environment): BENCH_RUNS, BENCH_FAULTS, BENCH_CLIENTS, BENCH_AFTER_MS, BENCH_SETTLE_MS,
  * BENCH_FULL_COVERAGE, BENCH_DOCS; see {@link optionsTable}. A client is one entry of
- * {@link CLIENTS}: the sentinelkit cluster client gets a row by adding one.
+ * {@link CLIENTS}.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { createClusterClient } from '@sentinelkit/core';
 import {
   type ClusterTopology,
   startClusterTopology,
@@ -57,13 +58,22 @@ interface ClientEntry {
   connect(cluster: ClusterTopology): Promise<Subject>;
 }
 
-/**
- * The clients, in table order. A sentinelkit row is one more entry, e.g.
- * `sentinelkit: { label: …, judged: true, connect: async (cluster) => { const client =
- * createClusterClient(cluster.location); await client.connect(); return { send: (key, value) =>
- * client.write((m) => m.set(key, value), { idempotent: true }), close: () => client.close() }; } }`.
- */
+/** The clients, in table order; a client is one entry (`judged`: held to the goals of issue 17). */
 const CLIENTS = {
+  sentinelkit: {
+    label: 'sentinelkit `write(fn, { idempotent: true })`',
+    judged: true,
+    connect: async (cluster) => {
+      const client = createClusterClient(cluster.location);
+      client.on('error', () => {});
+      await client.connect();
+      return {
+        send: (key, value) =>
+          client.write((master) => master.set(key, value), { idempotent: true }),
+        close: () => client.close(),
+      };
+    },
+  },
   ioredis: {
     label: 'ioredis `new Cluster(startupNodes)`',
     connect: async (cluster) => {
@@ -411,12 +421,15 @@ function goalList(results: readonly RunResult[]): string {
       const defined = firsts.filter((v): v is number => v !== undefined);
       const failed = sum(runs.map((r) => r.failedOnFailedShard + r.failedOnOtherShards));
       const held = sum(runs.map((r) => r.heldOnOtherShards));
+      // After a kill, what asynchronous replication had not copied is lost whatever the client.
+      const missing = sum(runs.map((r) => r.missing));
       const met =
         defined.length === firsts.length &&
         median(defined) <= GOAL_MEDIAN_MS &&
         failed === 0 &&
-        held === 0;
-      return `- ${client}, ${fault}: first write ${fmtSpread(firsts)} ms, ${failed} failed, ${held} held — ${met ? '**met** ✓' : '**not met** ✗'}`;
+        held === 0 &&
+        (fault === 'kill' || missing === 0);
+      return `- ${client}, ${fault}: first write ${fmtSpread(firsts)} ms, ${failed} failed, ${held} held, ${missing} acknowledged missing — ${met ? '**met** ✓' : '**not met** ✗'}`;
     }),
   );
   return lines.length === 0 ? '' : `Goals (issue 17):\n\n${lines.join('\n')}`;
