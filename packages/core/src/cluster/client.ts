@@ -512,8 +512,20 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       });
     }
     this.#masters = masters;
-    // A promotion the poll saw first: move ioredis' slot map now, not at its next refresh.
-    if (moved) this.#cluster?.refreshSlotsCache();
+    // A promotion the poll saw first: move ioredis' slot map now, not at its next refresh. The
+    // same for a replica the cluster calls online that ioredis has no connection to: `CLUSTER
+    // SLOTS`, which ioredis reads, leaves out replicas whose offset is still 0 (a fresh or
+    // resynced one), and ioredis would only learn of it at its next refresh (5 s).
+    const unknown = [...readableReplicas(shards, natMap)].some(
+      (key) => !linked.has(key) && !this.#inPool(key),
+    );
+    if (moved || unknown) this.#cluster?.refreshSlotsCache();
+  }
+
+  #inPool(key: string): boolean {
+    return (this.#cluster?.nodes('slave') ?? []).some(
+      (n) => nodeKey({ host: n.options.host!, port: n.options.port! }) === key,
+    );
   }
 
   #report(error: unknown): void {

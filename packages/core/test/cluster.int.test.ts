@@ -1,0 +1,165 @@
+// The cluster client on a real Redis Cluster (3 masters, 2 replicas each; one shared cluster for
+// the file, no test breaks it): where writes, reads and SCANs go, what the contract's helpers
+// do across slots, and what close() leaves.
+import {
+  type ClusterTopology,
+  startClusterTopology,
+  type TopologyNode,
+} from '@sentinelkit/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ClusterClient, createClusterClient } from '../src/cluster/client.js';
+import { mgetInOrder } from '../src/cluster/keys.js';
+import type { ServedBy } from '../src/index.js';
+import { isSentinelKitError } from '../src/index.js';
+import { scanMaster } from '../src/scan.js';
+import { recordTimers } from './helpers/live-timers.js';
+
+let cluster: ClusterTopology;
+let client: ClusterClient;
+
+/** Calls of `command` each node has answered since its start (INFO commandstats). */
+async function calls(node: TopologyNode, command: string): Promise<number> {
+  const info = String(await cluster.command(node, 'INFO', 'commandstats'));
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+}
+
+/** Waits (on the client's own view, polled) until every shard has `n` replicas in rotation. */
+async function untilReplicas(n: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      const shards = client.topology().shards;
+      expect(shards).toHaveLength(3);
+      for (const shard of shards) expect(shard.replicas).toHaveLength(n);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startClusterTopology({ masters: 3, replicasPerMaster: 2 });
+  client = createClusterClient(cluster.location, { healthPollInterval: 200 });
+  await client.connect();
+  // A fresh cluster calls its replicas "loading" until their replication offset moves: a write
+  // to each shard starts it.
+  await Promise.all(
+    ['{a}', '{b}', '{c}', '{d}', '{e}', '{f}'].map((k) =>
+      client.write((m) => m.set(`warm:${k}`, '1'), { idempotent: true }),
+    ),
+  );
+  await untilReplicas(2);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await cluster?.stop();
+});
+
+describe('ClusterClient on a real cluster', () => {
+  it('writes on the masters, reads each key from a random replica of its slot', async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `user:${i}`);
+    const shards = await cluster.shards();
+    const masters = shards.map((s) => s.master);
+    const replicas = shards.flatMap((s) => s.replicas);
+    const getsBefore = await Promise.all(replicas.map((n) => calls(n, 'get')));
+    const masterGetsBefore = await Promise.all(masters.map((n) => calls(n, 'get')));
+
+    for (const key of keys) {
+      await client.write((m) => m.set(key, `v:${key}`), { idempotent: true });
+    }
+    const served = new Map<string, ServedBy>();
+    for (const key of keys) {
+      const value = await client.read(async (node, servedBy) => {
+        const v = await node.get(key);
+        served.set(key, { ...servedBy, address: { ...servedBy.address } });
+        return v;
+      });
+      expect(value).toBe(`v:${key}`);
+    }
+    // Each read went to a replica of its key's shard, and each replica got some.
+    const perReplica = new Map<string, number>();
+    for (const key of keys) {
+      const shard = await cluster.shardForSlot(cluster.slotOf(key));
+      const by = served.get(key)!;
+      expect(by.role).toBe('replica');
+      const address = `${by.address.host}:${by.address.port}`;
+      expect(shard.replicas.map((n) => n.address)).toContain(address);
+      perReplica.set(address, (perReplica.get(address) ?? 0) + 1);
+    }
+    expect([...perReplica.keys()].sort()).toEqual(replicas.map((n) => n.address).sort());
+    // What the nodes counted agrees: no GET on a master, 300 on the replicas.
+    const getsAfter = await Promise.all(replicas.map((n) => calls(n, 'get')));
+    const masterGetsAfter = await Promise.all(masters.map((n) => calls(n, 'get')));
+    expect(masterGetsAfter).toEqual(masterGetsBefore);
+    expect(getsAfter.reduce((a, b) => a + b, 0) - getsBefore.reduce((a, b) => a + b, 0)).toBe(300);
+  });
+
+  it("reads a key written in the same write() from its slot's master", async () => {
+    const value = await client.write(async (m) => {
+      await m.set('ryw', 'now');
+      return m.get('ryw');
+    });
+    expect(value).toBe('now');
+    const byMaster = await client.read(
+      async (node, servedBy) => [await node.get('ryw'), servedBy.role],
+      {
+        readFrom: 'master',
+      },
+    );
+    expect(byMaster).toEqual(['now', 'master']);
+  });
+
+  it('scans every master, never a replica, each key once', async () => {
+    const keys = Array.from({ length: 120 }, (_, i) => `sweep:${i}`);
+    await client.write((m) => Promise.all(keys.map((k) => m.set(k, '1'))), { idempotent: true });
+    const replicas = (await cluster.shards()).flatMap((s) => s.replicas);
+    const before = await Promise.all(replicas.map((n) => calls(n, 'scan')));
+    const found = await scanMaster(client, 'sweep:*', 10);
+    expect(found.sort()).toEqual([...keys].sort());
+    expect(await Promise.all(replicas.map((n) => calls(n, 'scan')))).toEqual(before);
+    expect(await client.eachMaster(async (m) => m.options.port)).toHaveLength(3);
+  });
+
+  it('gets many keys of many slots in order, one pipeline per node (no CROSSSLOT)', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `many:${i}`);
+    await client.write((m) => Promise.all(keys.map((k) => m.set(k, k))), { idempotent: true });
+    const asked = [...keys.slice(0, 20), 'many:missing', ...keys.slice(20)];
+    const values = await client.read((node) => mgetInOrder(node as never, asked));
+    expect(values).toEqual(asked.map((k) => (k === 'many:missing' ? null : k)));
+    const plain = await client.read((node) => node.mget(...keys).catch((e: Error) => e.message));
+    expect(String(plain)).toMatch(/CROSSSLOT/); // what mgetInOrder spares the stores
+  });
+
+  it('routes call() by kind and refuses a write inside read()', async () => {
+    await client.call('SET', 'called', 'x');
+    expect(await client.call('GET', 'called')).toBe('x');
+    const error = await client.read((node) => node.set('nope', '1')).catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'WRITE_IN_READ')).toBe(true);
+  });
+
+  it('reports one shard view per shard and counts reads per replica', () => {
+    const { status, shards } = client.topology();
+    expect(status).toBe('ready');
+    expect(shards.every((s) => s.master !== undefined && s.replicas.length === 2)).toBe(true);
+    const stats = client.stats();
+    expect(Object.values(stats.replicaReads).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
+      300,
+    );
+  });
+
+  it('close() leaves no socket and no timer', async () => {
+    // The file's client first (this is the last test), so its polls are not counted here.
+    await client.close();
+    const timers = recordTimers();
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    const other = createClusterClient(cluster.location, { healthPollInterval: 50 });
+    await other.connect();
+    await other.read((node) => node.get('user:1'));
+    expect(sockets()).toBeGreaterThan(before);
+    await other.close();
+    timers.stop();
+    expect(timers.pending()).toEqual([]);
+    expect(sockets()).toBe(before);
+  });
+});
