@@ -11,6 +11,7 @@ import {
   createKeyv,
   createLegacyStore,
   DEFAULT_STORE_OPTIONS,
+  type KeyvStoreOptions,
   type LegacyStoreOptions,
   type SentinelKeyvStore,
   type SentinelKeyvStoreEntry,
@@ -46,8 +47,10 @@ describe('public types', () => {
     expectTypeOf<SentinelClient>().toExtend<ClientSource>();
     expectTypeOf<{ masterName: string; sentinels: { host: string }[] }>().toExtend<ClientSource>();
     expectTypeOf<ConstructorParameters<typeof SentinelKeyvStore>[1]>().toEqualTypeOf<
-      StoreOptions | undefined
+      KeyvStoreOptions | undefined
     >();
+    // The Keyv store's options are the common ones plus its local tier.
+    expectTypeOf<KeyvStoreOptions>().toExtend<StoreOptions>();
     expectTypeOf<ConstructorParameters<typeof SentinelLegacyStore>[1]>().toEqualTypeOf<
       LegacyStoreOptions | undefined
     >();
