@@ -1,9 +1,7 @@
 // Connecting at bootstrap (fail fast with a typed error, or start anyway and connect in the
 // background) and leaving nothing behind: applications in child processes must exit by themselves
 // after app.close().
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -16,7 +14,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSentinelClientToken } from '../src/index.js';
 import { appModule } from './fixtures/app.js';
-import { nextTopologyEvent } from './helpers.js';
+import { nextTopologyEvent, runApp } from './helpers.js';
 
 let topology: SentinelTopology;
 /** A location whose only sentinel refuses connections: a port that was free a moment ago. */
@@ -62,38 +60,6 @@ describe('failFast (the default): bootstrap fails with the typed error of the co
     });
   });
 });
-
-/** Runs fixtures/lifecycle.ts in a process of its own; rejects if it does not exit by itself. */
-function runApp(
-  mode: string,
-  location: string,
-): Promise<{ code: number | null; output: Record<string, unknown> }> {
-  const script = fileURLToPath(new URL('./fixtures/lifecycle.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--conditions=@sentinelkit/source', '--import', 'tsx', script, mode],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, LOCATION: location },
-        // Long enough for a cold start; a process kept alive by an open handle never exits.
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => {
-        if (error?.killed) {
-          reject(new Error(`the ${mode} app did not exit by itself (open handles)\n${stderr}`));
-          return;
-        }
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        try {
-          resolve({ code: error ? (error.code as number) : 0, output: JSON.parse(last) });
-        } catch {
-          reject(new Error(`the ${mode} app printed no result: ${stdout}\n${stderr}`));
-        }
-      },
-    );
-  });
-}
 
 describe('no open handles: the process exits by itself', () => {
   it('after app.close() of an app whose module created the client', async () => {

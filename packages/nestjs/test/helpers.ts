@@ -1,6 +1,8 @@
 // Direct access to the nodes of a topology (not through the app under test), waits on the
 // client's real state, and small Nest helpers. Built on the helpers of @sentinelkit/testing.
+import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import type {
   ClientStatus,
@@ -135,4 +137,36 @@ export class FakeClient extends EventEmitter<SentinelClientEvents> implements Ro
   get asClient(): SentinelClient {
     return this as unknown as SentinelClient;
   }
+}
+
+/** Runs fixtures/lifecycle.ts in a process of its own; rejects if it does not exit by itself. */
+export function runApp(
+  mode: string,
+  location: string,
+): Promise<{ code: number | null; output: Record<string, unknown> }> {
+  const script = fileURLToPath(new URL('./fixtures/lifecycle.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@sentinelkit/source', '--import', 'tsx', script, mode],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, LOCATION: location },
+        // Long enough for a cold start; a process kept alive by an open handle never exits.
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        if (error?.killed) {
+          reject(new Error(`the ${mode} app did not exit by itself (open handles)\n${stderr}`));
+          return;
+        }
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve({ code: error ? (error.code as number) : 0, output: JSON.parse(last) });
+        } catch {
+          reject(new Error(`the ${mode} app printed no result: ${stdout}\n${stderr}`));
+        }
+      },
+    );
+  });
 }
