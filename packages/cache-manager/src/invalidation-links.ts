@@ -14,6 +14,10 @@ import { formatAddress, type NodeAddress, type RedisConnection } from '@sentinel
 import { closeNow } from '@sentinelkit/core/internal';
 
 const CHANNEL = '__redis__:invalidate';
+// After a link could not be opened (a node refusing CLIENT TRACKING to the user, a Redis before
+// 7.0), the next attempt on that node waits this long: one 'error' per node per period, not one
+// per read. Its reads are answered meanwhile, from Redis.
+const RETRY_AFTER_FAILURE_MS = 5000;
 
 /** What a live link tells its owner. */
 export interface LinkEvents {
@@ -42,6 +46,8 @@ class Link {
 
 export class InvalidationLinks {
   readonly #links = new Map<string, Link>();
+  /** Nodes whose last link failed to open, with when to try again. */
+  readonly #retryAt = new Map<string, number>();
   readonly #open: (address: NodeAddress) => Promise<RedisConnection>;
   readonly #prefix: () => string;
   readonly #pingInterval: number;
@@ -67,6 +73,8 @@ export class InvalidationLinks {
     const node = formatAddress(address);
     const link = this.#links.get(node);
     if (link !== undefined) return link.token.live ? link.token : undefined;
+    const retryAt = this.#retryAt.get(node);
+    if (retryAt !== undefined && Date.now() < retryAt) return undefined;
     const fresh = new Link();
     this.#links.set(node, fresh);
     this.#start(fresh, node, { ...address });
@@ -96,6 +104,14 @@ export class InvalidationLinks {
         return;
       }
       link.redis = redis;
+      // A user without INFO is let through: EVAL_RO will say so on the first read if need be.
+      const info = await redis.info('server').catch(() => '');
+      const version = /redis_version:(\S+)/.exec(String(info))?.[1];
+      if (version !== undefined && Number.parseInt(version, 10) < 7) {
+        throw new Error(
+          `localCache needs Redis 7.0 or later (EVAL_RO, CLIENT TRACKING); ${node} runs ${version}`,
+        );
+      }
       redis.once('close', () => this.#lose(node, link, 'link-lost'));
       const keyPrefix = redis.options.keyPrefix ?? '';
       redis.on('messageBuffer', (channel: Buffer, message: unknown) => {
@@ -115,12 +131,14 @@ export class InvalidationLinks {
       );
       await redis.subscribe(CHANNEL);
       if (link.closed) return;
+      this.#retryAt.delete(node);
       // Live only now: the server tracks for us from here on, so a read sent after this may be kept.
       link.token.live = true;
       this.#watch(node, link, redis);
     } catch (error) {
       if (link.closed) return;
       this.#close(node, link);
+      this.#retryAt.set(node, Date.now() + RETRY_AFTER_FAILURE_MS);
       this.#events.failed(node, error instanceof Error ? error : new Error(String(error)));
     }
   }

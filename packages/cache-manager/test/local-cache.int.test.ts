@@ -214,8 +214,10 @@ describe('the local tier (localCache) on a Sentinel deployment (1 master, 2 repl
     console.info(
       `local tier: write acknowledged → last node's invalidation received, ${windows.length} writes: p50 ${p(0.5).toFixed(2)} ms, p99 ${p(0.99).toFixed(2)} ms, max ${p(1).toFixed(2)} ms`,
     );
-    // The goal is 5 ms on an idle loopback; this bound only catches a broken path on a shared machine.
-    expect(p(0.99)).toBeLessThan(50);
+    // The goal is 5 ms p99 on an idle loopback; on a shared machine scheduling stalls reach the
+    // tail (p99 3–13 ms, a max of 75 ms seen), so the tail bound only catches a broken path.
+    expect(p(0.5)).toBeLessThan(5);
+    expect(p(0.99)).toBeLessThan(100);
     expect(local(store).invalidations).toBeGreaterThanOrEqual(rounds * nodes.length);
   });
 
