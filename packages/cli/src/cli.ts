@@ -9,12 +9,17 @@
  * an argument: `SENTINELKIT_LOCATION` keeps it out of there).
  */
 import {
+  isClusterLocation,
   isSentinelKitError,
+  type ResolvedClusterClientOptions,
   type ResolvedSentinelClientOptions,
+  resolveClusterOptions,
   resolveOptions,
 } from '@sentinelkit/core';
 import pkg from '../package.json' with { type: 'json' };
 import { type Invocation, parseInvocation, tlsOverrides, UsageError } from './args.js';
+import { inspectCluster } from './cluster-inspect.js';
+import { assessCluster, renderClusterReport } from './cluster-report.js';
 import { checkMasterName, inspectDeployment } from './inspect.js';
 import { assessReport, EXIT_CODES, exitCodeOf, renderReport } from './report.js';
 import { watchSentinelEvents } from './watch.js';
@@ -26,7 +31,8 @@ const USAGE = `Usage:
   sentinelkit --version | -v
 
 location: mymaster/host:port,host:port/db or redis+sentinel://[user@]host:port,…/mymaster/db
-  (rediss+sentinel:// for TLS). Without the argument, SENTINELKIT_LOCATION is read: use it for a
+  (rediss+sentinel:// for TLS), or redis+cluster://[user@]host:port,… for a Redis Cluster
+  (status only; TLS from rediss+cluster://). Without the argument, SENTINELKIT_LOCATION is read: use it for a
   URL that carries a password, since arguments are visible to every user in the process list.
 Credentials (environment only): SENTINELKIT_PASSWORD, SENTINELKIT_USERNAME,
   SENTINELKIT_SENTINEL_PASSWORD, SENTINELKIT_SENTINEL_USERNAME.
@@ -45,6 +51,7 @@ const EXIT_USAGE = 64;
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let invocation: Invocation;
   let options: ResolvedSentinelClientOptions;
+  let cluster: ResolvedClusterClientOptions | undefined;
   try {
     invocation = parseInvocation(argv, env);
     if (invocation.command === 'help') {
@@ -54,6 +61,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (invocation.command === 'version') {
       console.log(pkg.version);
       return 0;
+    }
+    if (isClusterLocation(invocation.location)) {
+      cluster = resolveCluster(invocation);
+      return clusterCommand(invocation, cluster);
     }
     options = resolve(invocation);
   } catch (error) {
@@ -77,6 +88,34 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return exitCodeOf(assessment.verdict);
   }
   return watch(options);
+}
+
+/** A cluster location with the environment's data-node credentials and `--timeout` on it. */
+function resolveCluster(invocation: Extract<Invocation, { location: string }>) {
+  const { username, password, connectTimeout } = invocation.overrides;
+  return resolveClusterOptions(invocation.location, {
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
+    ...(connectTimeout !== undefined && { connectTimeout, commandTimeout: connectTimeout }),
+  });
+}
+
+/** `status` on a cluster: one node's view of shards, links and slots; `watch` reprints it. */
+async function clusterCommand(
+  invocation: Extract<Invocation, { location: string }>,
+  options: ResolvedClusterClientOptions,
+): Promise<number> {
+  if (invocation.command !== 'status') {
+    throw new UsageError('watch does not support cluster locations yet: run status instead');
+  }
+  const report = await inspectCluster(options);
+  const assessment = assessCluster(report);
+  process.stdout.write(
+    invocation.json
+      ? `${JSON.stringify({ ...report, ...assessment }, null, 2)}\n`
+      : renderClusterReport(report, assessment),
+  );
+  return exitCodeOf(assessment.verdict);
 }
 
 /** The location with the environment's credentials, `--timeout` and the TLS material laid on it. */

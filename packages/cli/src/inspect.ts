@@ -240,7 +240,7 @@ function dataConnection(
  * with the core's closeNow: ioredis' disconnect() on a socket that had already closed (a refused
  * connection) arms a 2-second timer that kept `status` running ~2 s after its report.
  */
-async function withConnection<T>(
+export async function withConnection<T>(
   options: RedisOptions,
   fn: (redis: Redis) => Promise<T>,
 ): Promise<T> {
