@@ -19,6 +19,7 @@ import {
   scanNode,
   scanStep,
   storeLookupsObserved,
+  unlinkPerSlot,
 } from '@sentinelkit/core/internal';
 import type { LocalFlushCause } from './local-tier.js';
 import type { ResolvedStoreOptions } from './options.js';
@@ -255,7 +256,7 @@ export class Backend {
         if (keys.length > 0) {
           // The UNLINK is not awaited here: the next SCAN goes out in the same round trip.
           unlinks.push(
-            master.unlink(keys).then(
+            unlinkPerSlot(master, keys).then(
               (n) => {
                 deleted += n;
               },

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
-import { escapeGlob, TickBatch } from '@sentinelkit/core/internal';
+import { escapeGlob, mgetInOrder, TickBatch, unlinkInSlots } from '@sentinelkit/core/internal';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
@@ -277,9 +277,8 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /** Deletes `keys` with one `UNLINK` on the master; `true` if any existed. */
   deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return Promise.resolve(false);
-    const deleted = this.#backend.write((master) => {
-      return master.unlink(keys);
-    });
+    // One UNLINK per slot on a cluster (keys of several slots in one is a CROSSSLOT error).
+    const deleted = this.#backend.write((master) => unlinkInSlots(master, keys));
     return this.#dropLocally(keys, deleted).then(isPositive, this.#backend.falseOnError);
   }
 
@@ -311,7 +310,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     const pattern = namespace ? `${escapeGlob(namespace)}:*` : '*';
     try {
       for await (const keys of this.#backend.scan(pattern)) {
-        const values = await this.#backend.read((node) => node.mget(keys));
+        const values = await this.#backend.read((node) => mgetInOrder(node, keys));
         for (const [i, key] of keys.entries()) {
           const value = values[i];
           // A key deleted or expired since the SCAN, or not yet on this replica.
@@ -370,7 +369,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
         ? this.#readThrough(this.#local, keys)
         : keys.length === 1
           ? this.#backend.read((node) => node.get(keys[0] as string)).then((value) => [value])
-          : this.#backend.read((node) => node.mget(keys));
+          : this.#backend.read((node) => mgetInOrder(node, keys));
     return sent.then((values) => {
       let from = 0;
       return reads.map((read) => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient, SentinelConfigError } from '@sentinelkit/core';
-import { escapeGlob } from '@sentinelkit/core/internal';
+import { escapeGlob, mgetInOrder, unlinkInSlots } from '@sentinelkit/core/internal';
 import {
   Backend,
   type ClientSource,
@@ -130,7 +130,7 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     return this.#backend.guard(
       countLookup(
         this.#backend
-          .read((node) => node.mget(stored))
+          .read((node) => mgetInOrder(node, stored))
           .then((values) => values.map((raw) => decode(raw))),
       ),
       keys.map(() => undefined),
@@ -150,14 +150,14 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     );
   }
 
-  /** Deletes `keys` with one `UNLINK` on the master. */
+  /** Deletes `keys` with one `UNLINK` on the master (one per slot on a cluster). */
   mdel(...keys: string[]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     const stored = keys.map((key) => this.#prefix + key);
     return this.#backend.guard(
       this.#backend
         .write((master) => {
-          return master.unlink(stored);
+          return unlinkInSlots(master, stored);
         })
         .then(() => undefined),
       undefined,

@@ -19,7 +19,14 @@ export {
   parseClusterShards,
   readableReplicas,
 } from './cluster/health.js';
-export { groupKeysByNode, mergeInOrder, mgetInOrder, slotOf } from './cluster/keys.js';
+export {
+  groupKeysByNode,
+  mergeInOrder,
+  mgetInOrder,
+  slotOf,
+  unlinkInSlots,
+  unlinkPerSlot,
+} from './cluster/keys.js';
 export { chooseReadNode } from './cluster/routing.js';
 // For other implementations of the contract (@sentinelkit/testing's SingleNodeClient), with lend,
 // refusalError and commandKind below: the same routing of call(), refusals and guarded views.

@@ -5,6 +5,8 @@
  * back in the order of the keys asked for.
  */
 import calculateSlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
+import type { RoutedConnection } from '../redis-connection.js';
 
 /** The keys of one slot, with their positions in the caller's list. */
 export interface SlotGroup {
@@ -73,15 +75,9 @@ export function mergeInOrder<T>(
   return out;
 }
 
-/** A connection that may be ioredis' `Cluster` (it has `isCluster` and a slot map). */
-interface MaybeCluster {
-  isCluster?: boolean;
-  slots?: string[][];
-  options: { keyPrefix?: string | undefined };
-  mget(...keys: string[]): Promise<(string | null)[]>;
-  pipeline(commands: (string | number)[][]): {
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
+/** ioredis' `Cluster`, told apart from one node's `Redis` by its own flag. */
+function asCluster(connection: RoutedConnection): Cluster | undefined {
+  return (connection as Cluster).isCluster === true ? (connection as Cluster) : undefined;
 }
 
 /**
@@ -90,21 +86,20 @@ interface MaybeCluster {
  * (an `MGET` across slots is a CROSSSLOT error; one per key is a round trip per key).
  */
 export async function mgetInOrder(
-  connection: MaybeCluster,
+  connection: RoutedConnection,
   keys: readonly string[],
 ): Promise<(string | null)[]> {
   if (keys.length === 0) return [];
-  if (connection.isCluster !== true) return connection.mget(...keys);
+  const cluster = asCluster(connection);
+  if (cluster === undefined) return (connection as Redis).mget(...keys);
   const groups = groupKeysByNode(
     keys,
-    connection.options.keyPrefix ?? '',
-    (slot) => connection.slots?.[slot]?.[0] ?? `slot ${slot}`,
+    cluster.options.keyPrefix ?? '',
+    (slot) => cluster.slots[slot]?.[0] ?? `slot ${slot}`,
   );
   const answers = await Promise.all(
     groups.map(async ({ slots }) => {
-      const replies = await connection
-        .pipeline(slots.map((group) => ['mget', ...group.keys]))
-        .exec();
+      const replies = await cluster.pipeline(slots.map((group) => ['mget', ...group.keys])).exec();
       return slots.map((group, i) => {
         const [error, values] = replies?.[i] ?? [new Error('the pipeline was not run'), null];
         if (error) throw error;
@@ -113,4 +108,37 @@ export async function mgetInOrder(
     }),
   );
   return mergeInOrder(keys.length, answers.flat());
+}
+
+/**
+ * `UNLINK` of `keys`: one command on a single node; on a cluster one per slot, all in flight at
+ * once (so one round trip per node). Resolves with the number of keys removed.
+ */
+export async function unlinkInSlots(
+  connection: RoutedConnection,
+  keys: readonly string[],
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const cluster = asCluster(connection);
+  if (cluster === undefined) return (connection as Redis).unlink(...keys);
+  const groups = groupKeysByNode(keys, cluster.options.keyPrefix ?? '', (slot) => slot);
+  const counts = await Promise.all(
+    groups.flatMap(({ slots }) => slots.map((group) => cluster.unlink(...group.keys))),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * `UNLINK` of `keys` on one node, one command per hash slot (all in flight at once): for the
+ * sweeps of `eachMaster`, which may hand a cluster node, where an `UNLINK` over keys of several
+ * slots fails with CROSSSLOT even though the node serves them all. On a node outside a cluster
+ * this costs a command per distinct slot instead of one: sweeps (`clear()`) only.
+ */
+export async function unlinkPerSlot(node: Redis, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const groups = groupKeysByNode(keys, node.options.keyPrefix ?? '', () => node);
+  const counts = await Promise.all(
+    groups.flatMap(({ slots }) => slots.map((group) => node.unlink(...group.keys))),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
 }
