@@ -26,15 +26,10 @@ export function createKeyv<Value = unknown>(
     namespace,
     ttl,
   } = resolveCreateKeyvOptions(options, isRoutedClient(source));
-  const store = new SentinelKeyvStore(source, {
-    throwOnErrors: settings.throwOnErrors,
-    clearWithoutNamespace: settings.clearWithoutNamespace,
-    scanCount: settings.scanCount,
-    ...(settings.readFrom === undefined ? {} : { readFrom: settings.readFrom }),
-    ...(settings.waitReplicas === undefined ? {} : { waitReplicas: settings.waitReplicas }),
-    ...(settings.clientOptions === undefined ? {} : { clientOptions: settings.clientOptions }),
-    ...(settings.localCache === undefined ? {} : { localCache: { ...settings.localCache } }),
-  });
+  // Every store option goes to the store as given (it resolves them again, the same way): a
+  // list of them copied here dropped readTimeout and writeTimeout once.
+  const { namespace: _namespace, ttl: _ttl, ...storeOptions } = options ?? {};
+  const store = new SentinelKeyvStore(source, storeOptions);
   return new Keyv<Value>({
     store,
     // Keyv's default namespace ('keyv') unless one is given; '' for none.

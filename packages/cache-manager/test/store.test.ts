@@ -284,6 +284,31 @@ describe('Redis unreachable', () => {
   });
 });
 
+describe('createKeyv', () => {
+  it('hands readTimeout and writeTimeout to the store', async () => {
+    // A sentinel that never answers: every operation waits for a master until its timeout.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const keyv = createKeyv(`mymaster/127.0.0.1:${port}`, {
+      readTimeout: 20,
+      writeTimeout: 30,
+      throwOnErrors: true,
+      clientOptions: { connectTimeout: 60_000 },
+    });
+    try {
+      // Without them the read would wait 1 s (the default) and the write with no timeout at all.
+      await expect(keyv.get('k')).rejects.toThrow(/within its timeout \(20 ms\)/);
+      await expect(keyv.set('k', 'v')).rejects.toThrow(/within its timeout \(30 ms\)/);
+    } finally {
+      await keyv.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
 describe('helpers', () => {
   it('expiry(): PX is a positive integer, no expiry otherwise', () => {
     expect(expiry(1000)).toBe(1000);
