@@ -30,7 +30,7 @@ describe('ClusterClient lifecycle', () => {
     expect(c.status).toBe('idle');
     await c.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
   it('close() during connect() leaves nothing and rejects the connect', async () => {
@@ -41,6 +41,6 @@ describe('ClusterClient lifecycle', () => {
     const error = await connecting;
     expect(isSentinelKitError(error)).toBe(true);
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 });

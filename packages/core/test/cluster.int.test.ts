@@ -159,7 +159,7 @@ describe('ClusterClient on a real cluster', () => {
     expect(sockets()).toBeGreaterThan(before);
     await other.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
     expect(sockets()).toBe(before);
   });
 });

@@ -161,7 +161,7 @@ describe('close() leaves nothing behind', () => {
     expect(isSentinelKitError(error, 'NO_SENTINEL_REACHABLE')).toBe(true);
     await c.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
   it('after a connect() that succeeded past a sentinel refusing connections', async () => {
@@ -173,7 +173,7 @@ describe('close() leaves nothing behind', () => {
     await c.connect();
     await c.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
   it('after connect() failed with MASTER_UNAVAILABLE (the master refuses connections)', async () => {
@@ -186,7 +186,7 @@ describe('close() leaves nothing behind', () => {
     expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
     await c.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
   it('after a watched sentinel went away (its subscription between reconnect attempts)', async () => {
@@ -201,7 +201,7 @@ describe('close() leaves nothing behind', () => {
     const timers = recordTimers();
     await c.close();
     timers.stop();
-    expect(timers.pending()).toEqual([]);
+    expect(timers.pending(), timers.origins()).toEqual([]);
   });
 });
 
