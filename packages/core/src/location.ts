@@ -287,20 +287,38 @@ export function parseUserinfo(
   if (password !== '') into.password = password;
 }
 
-function parseQuery(ctx: Context, query: Span, into: Partial<LocationOptions>): void {
+/** One `name=value` of a location's query, its value decoded. */
+export interface QueryParam {
+  name: string;
+  value: string;
+  valueSpan: Span;
+  /** The option a message about it names: `location.<name>`. */
+  option: string;
+}
+
+/**
+ * The `name=value` pairs of `query` (`&`-separated; empty pairs skipped), each of `allowed`
+ * and at most once, else a typed error naming `location.query`. Shared by the Sentinel and
+ * cluster forms, which differ only in what each parameter means.
+ */
+export function* queryParams(
+  ctx: Context,
+  query: Span,
+  allowed: readonly string[],
+): Generator<QueryParam> {
   const seen = new Set<string>();
   for (const pair of split(query, '&')) {
     if (pair.text === '') continue;
     const eq = pair.text.indexOf('=');
     if (eq < 0) fail(ctx, 'location.query', 'name=value pairs separated by "&"', pair);
     const name = pair.text.slice(0, eq);
-    if (!QUERY_PARAMS.includes(name)) {
+    if (!allowed.includes(name)) {
       fail(
         ctx,
         'location.query',
-        `one of the parameters ${QUERY_PARAMS.join(', ')}`,
+        `one of the parameters ${allowed.join(', ')}`,
         span(ctx.raw, pair.start, pair.start + eq),
-        didYouMean(name, QUERY_PARAMS),
+        didYouMean(name, allowed),
       );
     }
     if (seen.has(name)) {
@@ -308,8 +326,13 @@ function parseQuery(ctx: Context, query: Span, into: Partial<LocationOptions>): 
     }
     seen.add(name);
     const valueSpan = span(ctx.raw, pair.start + eq + 1, pair.start + pair.text.length);
-    const value = decode(ctx, `location.${name}`, valueSpan);
     const option = `location.${name}`;
+    yield { name, value: decode(ctx, option, valueSpan), valueSpan, option };
+  }
+}
+
+function parseQuery(ctx: Context, query: Span, into: Partial<LocationOptions>): void {
+  for (const { name, value, valueSpan, option } of queryParams(ctx, query, QUERY_PARAMS)) {
     if (name === 'sentinelUsername' || name === 'sentinelPassword') {
       if (value === '') fail(ctx, option, 'a non-empty value', valueSpan);
       into[name] = value;

@@ -22,7 +22,6 @@
 import { SentinelConfigError } from '../errors.js';
 import {
   type Context,
-  decode,
   fail,
   type HostList,
   indexOfAny,
@@ -30,11 +29,10 @@ import {
   maskedRanges,
   parseHosts,
   parseUserinfo,
+  queryParams,
   span,
-  split,
 } from '../location.js';
 import { type NodeAddress, READ_FROM_VALUES, type ReadFrom } from '../types.js';
-import { didYouMean } from '../validate.js';
 
 /** A cluster location string, parsed. Optional fields are set only when the location gave them. */
 export interface ClusterLocationOptions {
@@ -134,28 +132,7 @@ function parseQuery(
   query: ReturnType<typeof span>,
   into: Omit<ClusterLocationOptions, 'nodes'>,
 ): void {
-  const seen = new Set<string>();
-  for (const pair of split(query, '&')) {
-    if (pair.text === '') continue;
-    const eq = pair.text.indexOf('=');
-    if (eq < 0) fail(ctx, 'location.query', 'name=value pairs separated by "&"', pair);
-    const name = pair.text.slice(0, eq);
-    if (!QUERY_PARAMS.includes(name)) {
-      fail(
-        ctx,
-        'location.query',
-        `one of the parameters ${QUERY_PARAMS.join(', ')}`,
-        span(ctx.raw, pair.start, pair.start + eq),
-        didYouMean(name, QUERY_PARAMS),
-      );
-    }
-    if (seen.has(name)) {
-      fail(ctx, 'location.query', 'each parameter at most once', `"${name}" twice`);
-    }
-    seen.add(name);
-    const valueSpan = span(ctx.raw, pair.start + eq + 1, pair.start + pair.text.length);
-    const value = decode(ctx, `location.${name}`, valueSpan);
-    const option = `location.${name}`;
+  for (const { name, value, valueSpan, option } of queryParams(ctx, query, QUERY_PARAMS)) {
     if (name === 'tls') {
       if (value !== 'true' && value !== 'false') fail(ctx, option, 'true or false', valueSpan);
       into.tls = value === 'true';
