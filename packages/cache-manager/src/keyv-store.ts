@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient } from '@sentinelkit/core';
-import { escapeGlob, mgetInOrder, TickBatch, unlinkInSlots } from '@sentinelkit/core/internal';
+import {
+  escapeGlob,
+  mgetInOrder,
+  pipelineInOrder,
+  TickBatch,
+  unlinkInSlots,
+} from '@sentinelkit/core/internal';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   Backend,
@@ -203,22 +209,19 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     );
   }
 
-  /** Whether each of `keys` exists: one pipelined round trip to a replica. */
+  /**
+   * Whether each of `keys` exists: one pipelined round trip to a replica (on a cluster, one
+   * pipeline per node, to a replica of each).
+   */
   hasMany(keys: string[]): Promise<boolean[]> {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.#backend
-      .guard(
-        this.#backend.read(async (node) => {
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.exists(key);
-          return (await pipeline.exec())?.map(([error, n]) => {
-            if (error) throw error;
-            return n === 1;
-          });
-        }),
-        keys.map(() => false),
-      )
-      .then((found) => found ?? keys.map(() => false));
+    return this.#backend.guard(
+      this.#backend.read(async (node) => {
+        const counts = await pipelineInOrder<number>(node, keys, (p, key) => p.exists(key));
+        return counts.map((n) => n === 1);
+      }),
+      keys.map(() => false),
+    );
   }
 
   /**
@@ -240,7 +243,10 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     return this.#dropLocally([key], written).then(toTrue, this.#backend.falseOnError);
   }
 
-  /** Stores every entry on the master in one pipelined round trip. */
+  /**
+   * Stores every entry on the master in one pipelined round trip (on a cluster, one pipeline
+   * per master, all in flight at once).
+   */
   setMany(entries: SentinelKeyvStoreEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     let encoded: [string, string | Buffer, number | undefined][];
@@ -249,21 +255,15 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     } catch (error) {
       return this.#backend.fail(error as Error, undefined);
     }
+    const keys = encoded.map(([key]) => key);
     const written = this.#backend.write(async (master) => {
-      const pipeline = master.pipeline();
-      for (const [key, value, px] of encoded) {
+      await pipelineInOrder(master, keys, (pipeline, key, i) => {
+        const [, value, px] = encoded[i]!;
         if (px === undefined) pipeline.set(key, value);
         else pipeline.set(key, value, 'PX', px);
-      }
-      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      });
     });
-    return this.#backend.guard(
-      this.#dropLocally(
-        encoded.map(([key]) => key),
-        written,
-      ),
-      undefined,
-    );
+    return this.#backend.guard(this.#dropLocally(keys, written), undefined);
   }
 
   /** Deletes `key` (`UNLINK` on the master); `true` if it existed. */

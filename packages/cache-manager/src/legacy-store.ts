@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { isRoutedClient, type RoutedClient, SentinelConfigError } from '@sentinelkit/core';
-import { escapeGlob, mgetInOrder, unlinkInSlots } from '@sentinelkit/core/internal';
+import {
+  escapeGlob,
+  mgetInOrder,
+  pipelineInOrder,
+  unlinkInSlots,
+} from '@sentinelkit/core/internal';
 import {
   Backend,
   type ClientSource,
@@ -103,21 +108,23 @@ export class SentinelLegacyStore extends EventEmitter<StoreEvents> {
     );
   }
 
-  /** Stores every `[key, value]` on the master in one pipelined round trip. */
+  /**
+   * Stores every `[key, value]` on the master in one pipelined round trip (on a cluster, one
+   * pipeline per master, all in flight at once).
+   */
   mset(entries: [string, unknown][], ttl?: number): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const refused = entries.find(([, value]) => !this.isCacheable(value));
     if (refused) return this.#backend.fail(notCacheable(refused[1]), undefined);
     const px = expiry(ttl ?? this.#ttl);
+    const stored = entries.map(([key]) => this.#prefix + key);
+    const json = entries.map(([, value]) => JSON.stringify(value));
     return this.#backend.guard(
       this.#backend.write(async (master) => {
-        const pipeline = master.pipeline();
-        for (const [key, value] of entries) {
-          const json = JSON.stringify(value);
-          if (px === undefined) pipeline.set(this.#prefix + key, json);
-          else pipeline.set(this.#prefix + key, json, 'PX', px);
-        }
-        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+        await pipelineInOrder(master, stored, (pipeline, key, i) => {
+          if (px === undefined) pipeline.set(key, json[i]!);
+          else pipeline.set(key, json[i]!, 'PX', px);
+        });
       }),
       undefined,
     );

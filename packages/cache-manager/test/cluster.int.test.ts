@@ -1,11 +1,10 @@
 // The stores on a real Redis Cluster (3 masters, 1 replica each), made from its location: the
 // same store code as on Sentinel, through the contract (createClient picks the cluster client).
-// Keys of a namespace spread over every slot, so each multi-key operation crosses slots. Not yet
-// cluster-ready, so not here (docs/cluster.md): setMany, hasMany and the legacy store's mset,
-// which send one pipeline over keys of several nodes.
+// Keys of a namespace spread over every slot, so each multi-key operation crosses slots (and
+// nodes: a pipeline over keys of several nodes is refused by ioredis' Cluster).
 import { type ClusterTopology, startClusterTopology } from '@sentinelkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyv } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createKeyv, createLegacyStore, type SentinelKeyvStore } from '../src/index.js';
 
 let cluster: ClusterTopology;
 
@@ -41,5 +40,70 @@ describe('on a Redis Cluster, from a redis+cluster:// location', () => {
     expect(await other.get('k1')).toBe('kept');
     await keyv.disconnect();
     await other.disconnect();
+  });
+});
+
+/**
+ * Waits until every replica has applied what its master had when called (replication offsets),
+ * so that reads on replicas see the writes before. Not `EXISTS` on the replicas: a cluster
+ * replica answers MOVED to a connection that did not say READONLY.
+ */
+async function untilReplicasCaughtUp(): Promise<void> {
+  const offset = (info: unknown, field: string) =>
+    Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? Number.NaN);
+  for (const shard of await cluster.shards()) {
+    const target = offset(
+      await cluster.command(shard.master, 'INFO', 'replication'),
+      'master_repl_offset',
+    );
+    await vi.waitFor(
+      async () => {
+        for (const node of shard.replicas) {
+          const info = await cluster.command(node, 'INFO', 'replication');
+          expect(offset(info, 'slave_repl_offset')).toBeGreaterThanOrEqual(target);
+        }
+      },
+      { timeout: 5000, interval: 20 },
+    );
+  }
+}
+
+describe('multi-key writes and lookups across shards', () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
+  const shardsOf = (stored: string[]) =>
+    new Set(stored.map((k) => cluster.shardIndexOf(cluster.slotOf(k)))).size;
+
+  it('Keyv setMany and hasMany over keys of every shard, answers in the order asked, hasMany on replicas', async () => {
+    const keyv = createKeyv(cluster.location, { namespace: 'sm', throwOnErrors: true });
+    expect(shardsOf(keys.map((k) => `sm:${k}`))).toBe(3);
+    await keyv.setMany(keys.map((key, i) => ({ key, value: i, ttl: 60_000 })));
+    await untilReplicasCaughtUp();
+    expect(await keyv.get(keys)).toEqual(keys.map((_, i) => i));
+    const asked = [...keys.slice(0, 20), 'absent1', ...keys.slice(20), 'absent2'];
+    const before = (keyv.store as SentinelKeyvStore).client.stats().replicaReads;
+    expect(await keyv.hasMany(asked)).toEqual(asked.map((k) => !k.startsWith('absent')));
+    const after = (keyv.store as SentinelKeyvStore).client.stats().replicaReads;
+    const sum = (reads: Record<string, number>) => Object.values(reads).reduce((a, b) => a + b, 0);
+    expect(sum(after)).toBeGreaterThan(sum(before)); // on replicas, not the masters
+    await keyv.disconnect();
+  });
+
+  it("legacy store's mset across shards, read back with mget in order", async () => {
+    const store = createLegacyStore(cluster.location, {
+      namespace: 'lm',
+      throwOnErrors: true,
+      ttl: 60_000,
+    });
+    expect(shardsOf(keys.map((k) => `lm:${k}`))).toBe(3);
+    await store.mset(keys.map((key, i) => [key, { i }]));
+    await untilReplicasCaughtUp();
+    expect(await store.mget(...keys, 'absent')).toEqual([
+      ...keys.map((_, i) => ({ i })),
+      undefined,
+    ]);
+    await store.mdel(...keys);
+    await untilReplicasCaughtUp();
+    expect(await store.mget(...keys)).toEqual(keys.map(() => undefined));
+    await store.disconnect();
   });
 });

@@ -23,6 +23,7 @@ export {
   groupKeysByNode,
   mergeInOrder,
   mgetInOrder,
+  pipelineInOrder,
   slotOf,
   unlinkInSlots,
   unlinkPerSlot,

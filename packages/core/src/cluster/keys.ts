@@ -5,7 +5,7 @@
  * back in the order of the keys asked for.
  */
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { RoutedConnection } from '../redis-connection.js';
 
 /** The keys of one slot, with their positions in the caller's list. */
@@ -108,6 +108,64 @@ export async function mgetInOrder(
     }),
   );
   return mergeInOrder(keys.length, answers.flat());
+}
+
+/**
+ * One command per key (`add` queues the command of `keys[i]`) on a connection of the contract:
+ * one pipeline on a single node; on a cluster, one pipeline per node (its keys of every slot:
+ * a pipeline may span slots of one node, not nodes), all in flight at once, replies merged back
+ * in the order of the keys. Rejects with the first failed command's error.
+ */
+export async function pipelineInOrder<T>(
+  connection: RoutedConnection,
+  keys: readonly string[],
+  add: (pipeline: ChainableCommander, key: string, index: number) => void,
+): Promise<T[]> {
+  if (keys.length === 0) return [];
+  const cluster = asCluster(connection);
+  if (cluster === undefined) {
+    const pipeline = connection.pipeline();
+    keys.forEach((key, i) => {
+      add(pipeline, key, i);
+    });
+    return repliesOf<T>(await pipeline.exec(), keys.length);
+  }
+  const groups = groupKeysByNode(
+    keys,
+    cluster.options.keyPrefix ?? '',
+    (slot) => cluster.slots[slot]?.[0] ?? `slot ${slot}`,
+  );
+  const answers = await Promise.all(
+    groups.map(async ({ slots }) => {
+      const pipeline = cluster.pipeline();
+      let queued = 0;
+      for (const group of slots) {
+        group.keys.forEach((key, i) => {
+          add(pipeline, key, group.positions[i] as number);
+        });
+        queued += group.keys.length;
+      }
+      const replies = repliesOf<T>(await pipeline.exec(), queued);
+      let next = 0;
+      return slots.map((group) => {
+        const values = replies.slice(next, next + group.keys.length);
+        next += group.keys.length;
+        return { group, values };
+      });
+    }),
+  );
+  return mergeInOrder(keys.length, answers.flat());
+}
+
+/** The values of a pipeline's replies, or the first error among them. */
+function repliesOf<T>(replies: [Error | null, unknown][] | null, count: number): T[] {
+  if (replies === null || replies.length !== count) {
+    throw new Error(`the pipeline was not run (${replies?.length ?? 0} replies for ${count})`);
+  }
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value as T;
+  });
 }
 
 /**
