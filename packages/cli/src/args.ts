@@ -20,6 +20,8 @@ export type Invocation =
       overrides: Partial<SentinelClientOptions>;
       /** TLS material from `--tls-*` / `SENTINELKIT_TLS_*`, or `undefined` when none was given. */
       tls: ConnectionOptions | undefined;
+      /** `--interval`: how often `watch` polls a cluster, in ms (`undefined`: the default). */
+      intervalMs: number | undefined;
     };
 
 /** A command line that cannot be run; its message names the flag or variable to change. */
@@ -67,6 +69,12 @@ export function parseInvocation(
       `--timeout expects milliseconds (a positive integer), got ${JSON.stringify(values.timeout)}`,
     );
   }
+  const intervalMs = values.interval === undefined ? undefined : Number(values.interval);
+  if (intervalMs !== undefined && !(Number.isInteger(intervalMs) && intervalMs > 0)) {
+    throw new UsageError(
+      `--interval expects milliseconds (a positive integer), got ${JSON.stringify(values.interval)}`,
+    );
+  }
   const tls = tlsMaterial(values, env, readFile);
   const overrides: Partial<SentinelClientOptions> = {
     username: nonEmpty(env.SENTINELKIT_USERNAME),
@@ -75,7 +83,7 @@ export function parseInvocation(
     sentinelPassword: nonEmpty(env.SENTINELKIT_SENTINEL_PASSWORD),
     ...(timeout !== undefined && { sentinelTimeout: timeout, connectTimeout: timeout }),
   };
-  return { command, location, json: values.json, overrides, tls };
+  return { command, location, json: values.json, overrides, tls, intervalMs };
 }
 
 /**
@@ -130,6 +138,7 @@ function parseFlags(argv: string[]) {
     options: {
       json: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      interval: { type: 'string' },
       tls: { type: 'boolean', default: false },
       'tls-ca': { type: 'string' },
       'tls-cert': { type: 'string' },

@@ -20,20 +20,23 @@ import pkg from '../package.json' with { type: 'json' };
 import { type Invocation, parseInvocation, tlsOverrides, UsageError } from './args.js';
 import { inspectCluster } from './cluster-inspect.js';
 import { assessCluster, renderClusterReport } from './cluster-report.js';
+import { type ClusterChange, watchCluster } from './cluster-watch.js';
 import { checkMasterName, inspectDeployment } from './inspect.js';
 import { assessReport, EXIT_CODES, exitCodeOf, renderReport } from './report.js';
 import { watchSentinelEvents } from './watch.js';
 
 const USAGE = `Usage:
   sentinelkit status [location] [--json] [--timeout <ms>] [TLS options]
-  sentinelkit watch [location] [--timeout <ms>] [TLS options]
+  sentinelkit watch [location] [--timeout <ms>] [--interval <ms>] [TLS options]
   sentinelkit help | --help | -h
   sentinelkit --version | -v
 
 location: mymaster/host:port,host:port/db or redis+sentinel://[user@]host:port,…/mymaster/db
   (rediss+sentinel:// for TLS), or redis+cluster://[user@]host:port,… for a Redis Cluster
-  (status only; TLS from rediss+cluster://). Without the argument, SENTINELKIT_LOCATION is read: use it for a
+  (TLS from rediss+cluster://). Without the argument, SENTINELKIT_LOCATION is read: use it for a
   URL that carries a password, since arguments are visible to every user in the process list.
+watch on a cluster polls it every --interval ms (default 1000) and prints what changed: shards,
+  masters, replicas, link state, failure flags, slot coverage, cluster_state.
 Credentials (environment only): SENTINELKIT_PASSWORD, SENTINELKIT_USERNAME,
   SENTINELKIT_SENTINEL_PASSWORD, SENTINELKIT_SENTINEL_USERNAME.
 TLS options (each also as an environment variable):
@@ -100,14 +103,12 @@ function resolveCluster(invocation: Extract<Invocation, { location: string }>) {
   });
 }
 
-/** `status` on a cluster: one node's view of shards, links and slots; `watch` reprints it. */
+/** `status` on a cluster: one node's view of shards, links and slots; `watch` streams its changes. */
 async function clusterCommand(
   invocation: Extract<Invocation, { location: string }>,
   options: ResolvedClusterClientOptions,
 ): Promise<number> {
-  if (invocation.command !== 'status') {
-    throw new UsageError('watch does not support cluster locations yet: run status instead');
-  }
+  if (invocation.command === 'watch') return watchClusterCommand(options, invocation.intervalMs);
   const report = await inspectCluster(options);
   const assessment = assessCluster(report);
   process.stdout.write(
@@ -116,6 +117,35 @@ async function clusterCommand(
       : renderClusterReport(report, assessment),
   );
   return exitCodeOf(assessment.verdict);
+}
+
+/** The cluster's status now, then a line per change (stamped, with the node asked) until a signal. */
+async function watchClusterCommand(
+  options: ResolvedClusterClientOptions,
+  intervalMs = 1000,
+): Promise<number> {
+  const print = (changes: ClusterChange[], asked: string | undefined) => {
+    const at = new Date().toISOString();
+    for (const { type, message } of changes) {
+      console.log(`${at}  ${(asked ?? 'no node').padEnd(21)}  ${type.padEnd(16)}  ${message}`);
+    }
+  };
+  const watch = watchCluster(
+    options,
+    (changes, view) => print(changes, view.report.askedNode),
+    intervalMs,
+  );
+  const first = await watch.ready;
+  process.stdout.write(renderClusterReport(first.report, first.assessment));
+  console.error(
+    `watching the cluster through ${options.nodes.length} seed node(s), every ${intervalMs} ms; Ctrl-C stops`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await watch.stop();
+  return 0;
 }
 
 /** The location with the environment's credentials, `--timeout` and the TLS material laid on it. */

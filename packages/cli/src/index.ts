@@ -1,4 +1,6 @@
 export { main } from './cli.js';
+export type { ClusterChange, ClusterView, ClusterWatch } from './cluster-watch.js';
+export { clusterChanges, watchCluster } from './cluster-watch.js';
 export { inspectDeployment } from './inspect.js';
 export type {
   Assessment,

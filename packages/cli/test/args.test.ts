@@ -34,6 +34,13 @@ describe('parseInvocation', () => {
     expect(run.tls?.key?.toString()).toBe('KEY');
   });
 
+  it('--interval is how often watch polls a cluster, in ms; unset by default', () => {
+    expect(parse(['watch', 'redis+cluster://h:1', '--interval', '250'])).toMatchObject({
+      intervalMs: 250,
+    });
+    expect(parse(['watch', 'redis+cluster://h:1'])).toMatchObject({ intervalMs: undefined });
+  });
+
   it('--tls / SENTINELKIT_TLS turn TLS on without files; nothing given means no TLS', () => {
     expect(parse(['status', 'm/h:1', '--tls'])).toMatchObject({ tls: {} });
     expect(parse(['status', 'm/h:1'], { SENTINELKIT_TLS: '1' })).toMatchObject({ tls: {} });
@@ -49,6 +56,7 @@ describe('parseInvocation', () => {
     ],
     [['status', 'm/h:1', '--tls-cert', '/cert.pem'], {}, /needs both --tls-cert and --tls-key/],
     [['status', 'm/h:1', '--timeout', 'soon'], {}, /--timeout expects milliseconds/],
+    [['watch', 'm/h:1', '--interval', '0'], {}, /--interval expects milliseconds/],
     [['status', 'm/h:1', '--password', 'x'], {}, /Unknown option '--password'/],
     [['stat', 'm/h:1'], {}, /unknown command "stat"/],
   ])('%j is a usage error naming what to change', (argv, env, message) => {
