@@ -24,6 +24,8 @@ const ROW_MS = Number(process.env.LOCAL_CACHE_BENCH_MS ?? 5_000);
 const WINDOW_MS = 5; // the local tier's documented goal (docs/cache-manager.md#local-tier)
 const TTL = 3_600_000;
 const PAD = 'x'.repeat(120);
+/** "Hot keys": the most-read keys of the Zipf ranking; with s = 1 over 10,000 the top 100 take ~53 % of reads. */
+const HOT_KEYS = 100;
 
 /** A sampler of key indexes, Zipf(s) over `n`: a few keys take most reads. */
 function zipf(n: number, s: number): () => number {
@@ -64,6 +66,14 @@ interface RowResult {
   misses: number;
   /** The oldest stale read: ms between the newer version's acknowledgement and the read. */
   maxStaleMs: number;
+  /** Each read's duration (µs), as the application awaited it. */
+  readMicros: number[];
+  /** The same, for reads of the {@link HOT_KEYS} most-read keys only. */
+  hotReadMicros: number[];
+  /** Each write's duration (µs). */
+  writeMicros: number[];
+  /** Share of lookups the local tier answered, for a side with one. */
+  tierHitRatio?: number;
 }
 
 /** Versions acknowledged per key, with when, for the stale-read check. */
@@ -110,6 +120,9 @@ async function runRow(side: Side, inFlight: number, versions: Versions): Promise
     staleBeyondWindow: 0,
     misses: 0,
     maxStaleMs: 0,
+    readMicros: [],
+    hotReadMicros: [],
+    writeMicros: [],
   };
   const end = performance.now() + ROW_MS;
   // One write of a key at a time: two in flight could land in either order, and the check would
@@ -133,6 +146,9 @@ async function runRow(side: Side, inFlight: number, versions: Versions): Promise
             result.misses++;
             return undefined;
           });
+        const micros = (performance.now() - startedAt) * 1000;
+        result.readMicros.push(micros);
+        if (key < HOT_KEYS) result.hotReadMicros.push(micros);
         result.reads++;
         const version = value?.v ?? 0;
         if (value !== undefined && version < known) {
@@ -146,15 +162,56 @@ async function runRow(side: Side, inFlight: number, versions: Versions): Promise
       } else {
         const version = versions.next(key);
         writing.add(key);
+        const startedAt = performance.now();
         await side.writer.set(`k${key}`, { v: version, pad: PAD }, TTL);
+        const at = performance.now();
+        result.writeMicros.push((at - startedAt) * 1000);
         writing.delete(key);
-        versions.acknowledge(key, version, performance.now());
+        versions.acknowledge(key, version, at);
       }
       result.ops++;
     }
   };
   await Promise.all(Array.from({ length: inFlight }, loop));
   return result;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+const BASELINE = '@keyv/redis';
+
+/**
+ * What one read costs the application, per side: mean, p50 and p99 over every read and over
+ * reads of the hot keys, and @keyv/redis' mean read time divided by the side's (how many times
+ * faster a read is), same in-flight count, same run.
+ */
+function latencyTable(
+  timings: readonly { side: string; inFlight: number; r: RowResult }[],
+): string {
+  const us = (n: number) =>
+    Number.isNaN(n) ? '—' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en');
+  const lines = [
+    '',
+    `| Store | In flight | Read mean (µs) | Read p50 | Read p99 | Hot-key read mean | Hot-key read p50 | Write p50 | Local tier hits | Reads vs ${BASELINE} | Hot-key reads vs ${BASELINE} |`,
+    '| ----- | --------- | -------------- | -------- | -------- | ----------------- | ---------------- | --------- | --------------- | ---------------- | -------------------- |',
+  ];
+  for (const { side, inFlight, r } of timings) {
+    const base = timings.find((t) => t.side === BASELINE && t.inFlight === inFlight)?.r;
+    const ratio = (ours: number[], theirs: number[] | undefined) =>
+      theirs === undefined ? '—' : `${(mean(theirs) / mean(ours)).toFixed(2)}×`;
+    lines.push(
+      `| ${side} | ${inFlight} | ${us(mean(r.readMicros))} | ${us(percentile(r.readMicros, 50))} | ${us(percentile(r.readMicros, 99))} | ${us(mean(r.hotReadMicros))} | ${us(percentile(r.hotReadMicros, 50))} | ${us(percentile(r.writeMicros, 50))} | ${r.tierHitRatio === undefined ? '—' : `${(100 * r.tierHitRatio).toFixed(1)} %`} | ${ratio(r.readMicros, base?.readMicros)} | ${ratio(r.hotReadMicros, base?.hotReadMicros)} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -168,11 +225,11 @@ async function main(): Promise<void> {
   const master = await topology.currentMaster();
   const redisUrl = `redis://${master.host}:${master.port}`;
   const sides: Side[] = [];
-  const kit = (namespace: string, localCache: boolean): Side => {
+  const kit = (namespace: string, localCache: boolean | { refresh: false }, name: string): Side => {
     const reader = createKeyv(topology.location, { namespace, localCache });
     const writer = createKeyv(topology.location, { namespace });
     return {
-      name: localCache ? 'sentinelkit, localCache' : 'sentinelkit',
+      name,
       reader: createCache({ stores: [reader] }),
       writer: createCache({ stores: [writer] }),
       close: async () => {
@@ -182,7 +239,11 @@ async function main(): Promise<void> {
     };
   };
   try {
-    sides.push(kit('lt', true), kit('sk', false));
+    sides.push(
+      kit('lt', true, 'sentinelkit, localCache'),
+      kit('ln', { refresh: false }, 'sentinelkit, localCache, refresh: false'),
+      kit('sk', false, 'sentinelkit'),
+    );
     const keyvRedis = () => createRedisKeyv(redisUrl, { namespace: 'kr' });
     const [kr1, kr2] = [keyvRedis(), keyvRedis()];
     sides.push({
@@ -219,7 +280,16 @@ async function main(): Promise<void> {
     await untilReplicas(first.client, 2);
 
     const rows: string[] = [];
+    const timings: { side: string; inFlight: number; r: RowResult }[] = [];
+    const only = process.env.LOCAL_CACHE_BENCH_SIDES?.split(',');
     for (const side of sides) {
+      if (
+        only !== undefined &&
+        side.name !== BASELINE &&
+        !only.some((o) => side.name.includes(o))
+      ) {
+        continue;
+      }
       const versions = new Versions();
       // Every key written once, so that reads hit.
       for (let from = 0; from < KEYS; from += 500) {
@@ -233,9 +303,19 @@ async function main(): Promise<void> {
         const at = performance.now();
         for (const key of batch) versions.acknowledge(key, 1, at);
       }
+      const tierStats = () =>
+        (side.reader.stores[0]?.store as Partial<SentinelKeyvStore> | undefined)?.stats?.()
+          .localCache;
       for (const inFlight of [1, 50]) {
+        const before = tierStats();
         const r = await runRow(side, inFlight, versions);
+        const after = tierStats();
+        if (before !== undefined && after !== undefined) {
+          const hits = after.hits - before.hits;
+          r.tierHitRatio = hits / (hits + after.misses - before.misses);
+        }
         const opsPerSecond = Math.round((r.ops * 1000) / ROW_MS);
+        timings.push({ side: side.name, inFlight, r });
         rows.push(
           `| ${side.name} | ${inFlight} | ${opsPerSecond.toLocaleString('en')} | ${r.reads.toLocaleString('en')} | ${r.misses} | ${r.stale} | ${r.staleBeyondWindow} | ${r.maxStaleMs.toFixed(1)} |`,
         );
@@ -252,6 +332,7 @@ async function main(): Promise<void> {
         ...rows,
       ].join('\n'),
     );
+    console.log(latencyTable(timings));
   } finally {
     await Promise.all(sides.map((side) => side.close().catch(() => {})));
     await topology.stop();

@@ -121,6 +121,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
             }
           },
           error: (error) => this.#emitError(error),
+          refresh: (keys) => this.#batched(keys, false),
         },
         () => this.#backend.client,
       );
@@ -166,7 +167,9 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       countLocalHits(1);
       return Promise.resolve(held as StoredData<Value>);
     }
-    const value = countLookup(this.#batched<string | undefined>([key], true));
+    const value = countLookup(
+      this.#local?.refreshing(key) ?? this.#batched<string | undefined>([key], true),
+    );
     const onError = this.#backend.missOnError;
     return (onError ? value.catch(onError) : value) as Promise<StoredData<Value> | undefined>;
   }

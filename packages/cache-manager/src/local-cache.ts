@@ -19,6 +19,11 @@ export interface LocalCacheEvents {
   invalidation(keys: string[], node: string): void;
   flush(cause: LocalFlushCause, node: string | undefined, dropped: number): void;
   error(error: Error): void;
+  /**
+   * Reads `keys` again now (`refresh`: this process was reading them when they changed), through
+   * the store's own reads (which keep the values in the tier); resolves with their values.
+   */
+  refresh(keys: string[]): Promise<readonly (string | null | undefined)[]>;
 }
 
 /** A read of keys under way: taken before it is sent, ended with its result. */
@@ -44,6 +49,11 @@ export class LocalCache {
   /** The prefix the links track (`namespace:`), set by the first read. */
   #tracked: string | undefined;
   readonly #onTopology = (event: TopologyEvent) => this.#topologyChanged(event);
+  /**
+   * Refreshes under way, by key: a lookup that misses joins one instead of sending its own read.
+   * Each was sent after every invalidation of its key so far; a later one removes it.
+   */
+  readonly #refreshing = new Map<string, Promise<string | undefined>>();
 
   constructor(
     settings: ResolvedLocalCacheOptions,
@@ -65,8 +75,10 @@ export class LocalCache {
             return;
           }
           this.#tier.invalidations += keys.length;
-          this.#tier.invalidate(keys);
+          const again = this.#tier.invalidate(keys, settings.refresh);
+          for (const key of keys) this.#refreshing.delete(key);
           this.#events.invalidation(keys, node);
+          if (again.length > 0) this.#refresh(again);
         },
         lost: (node, cause) => this.flush(cause, node),
         failed: (_node, error) => this.#events.error(error),
@@ -88,6 +100,11 @@ export class LocalCache {
   /** The value held for `key` (counted as a hit or a miss). */
   lookup(key: string): string | undefined {
     return this.#tier.lookup(key);
+  }
+
+  /** The refresh of `key` under way, if any (see {@link LocalCacheOptions.refresh}). */
+  refreshing(key: string): Promise<string | undefined> | undefined {
+    return this.#refreshing.get(key);
   }
 
   /** Placeholders for a read of `keys`, and on the first read the client's topology events. */
@@ -137,12 +154,29 @@ export class LocalCache {
   /** This store wrote or deleted `keys`: drop them, and keep reads of them in flight out. */
   invalidate(keys: readonly string[]): void {
     this.#tier.invalidate(keys);
+    for (const key of keys) this.#refreshing.delete(key);
   }
 
   /** Drops every entry (or those `node` fed) and keeps every read in flight out. */
   flush(cause: LocalFlushCause, node?: string): void {
     const dropped = this.#tier.flush(cause, node);
+    this.#refreshing.clear();
     this.#events.flush(cause, node, dropped);
+  }
+
+  /** Reads `keys` again; lookups of them join that read until it ends or a key changes again. */
+  #refresh(keys: string[]): void {
+    const read = this.#events.refresh(keys);
+    for (const [i, key] of keys.entries()) {
+      // A failed refresh fails the lookups that joined it, as their own read would have; with
+      // none, nobody asked, and the handler below keeps the rejection from going unhandled.
+      const value = read.then((values) => values[i] ?? undefined);
+      this.#refreshing.set(key, value);
+      const done = () => {
+        if (this.#refreshing.get(key) === value) this.#refreshing.delete(key);
+      };
+      value.then(done, done);
+    }
   }
 
   stats(): LocalCacheStats {

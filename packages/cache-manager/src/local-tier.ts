@@ -39,6 +39,8 @@ export interface LocalCacheStats {
   misses: number;
   /** Keys the server said changed (each key of each invalidation message, whether held or not). */
   invalidations: number;
+  /** Keys read again at once after an invalidation (`refresh`), because this process was reading them. */
+  refreshes: number;
   /** Flushes by cause (each drops every entry, or every entry one node fed). */
   flushes: Record<LocalFlushCause, number>;
   /** Entries held now. */
@@ -51,7 +53,20 @@ interface Entry {
   value: string;
   /** `host:port` of the node the value was read from. */
   node: string;
+  /** Lookups that found it. */
+  hits: number;
+  /** Refreshes it may still get without being looked up (see {@link REFRESH_CREDIT}). */
+  credit: number;
 }
+
+/**
+ * Refreshes a key gets after a lookup found it, before another lookup must find it again. One
+ * change reaches this process once per node it has a link to (each replica reports it as it
+ * applies it), and each report drops the key, a refresh under way included: 2 lets a key read
+ * from two replicas come back after both reports, while a key nobody reads any more stops being
+ * refreshed after two changes.
+ */
+export const REFRESH_CREDIT = 2;
 
 /**
  * Taken for a key before its read is sent; an invalidation of the key (or a flush) while the read
@@ -65,10 +80,13 @@ export interface Placeholder {
 export class LocalTier {
   readonly #lru: LRUCache<string, Entry>;
   readonly #inflight = new Map<string, Placeholder>();
+  /** Keys being refreshed, with the credit their new entry gets. */
+  readonly #refreshing = new Map<string, number>();
   readonly #ttl: number;
   hits = 0;
   misses = 0;
   invalidations = 0;
+  refreshes = 0;
   readonly flushes: Record<LocalFlushCause, number> = Object.fromEntries(
     LOCAL_FLUSH_CAUSES.map((cause) => [cause, 0]),
   ) as Record<LocalFlushCause, number>;
@@ -91,6 +109,7 @@ export class LocalTier {
       return undefined;
     }
     this.hits++;
+    entry.hits++;
     return entry.value;
   }
 
@@ -127,27 +146,57 @@ export class LocalTier {
     for (const [i, key] of keys.entries()) {
       const placeholder = placeholders[i] as Placeholder;
       const current = this.#inflight.get(key) === placeholder;
-      if (current && --placeholder.readers === 0) this.#inflight.delete(key);
-      if (!current || result === undefined) continue;
+      if (!current) continue;
+      const credit = this.#refreshing.get(key) ?? 0;
+      if (--placeholder.readers === 0) {
+        this.#inflight.delete(key);
+        this.#refreshing.delete(key);
+      }
+      if (result === undefined) continue;
       const value = result.values[i];
       if (typeof value !== 'string') continue;
       const ttl = entryTtl(result.pttls[i], this.#ttl, result.now - result.startedAt);
-      if (ttl > 0) this.#lru.set(key, { value, node: result.node }, { ttl });
+      if (ttl > 0) this.#lru.set(key, { value, node: result.node, hits: 0, credit }, { ttl });
     }
   }
 
-  /** Drops `keys` and keeps reads of them now in flight out of the tier. */
-  invalidate(keys: readonly string[]): void {
+  /**
+   * Drops `keys` and keeps reads of them now in flight out of the tier. With `refresh` (the
+   * server said they changed), returns those worth reading again at once: held and looked up
+   * since they were stored, or still within their {@link REFRESH_CREDIT}.
+   */
+  invalidate(keys: readonly string[], refresh = false): string[] {
+    const again: string[] = [];
     for (const key of keys) {
+      if (refresh) {
+        const entry = this.#lru.peek(key);
+        const credit =
+          entry === undefined
+            ? (this.#refreshing.get(key) ?? 0)
+            : entry.hits > 0
+              ? REFRESH_CREDIT
+              : entry.credit;
+        if (credit > 0) {
+          again.push(key);
+          this.#refreshing.set(key, credit - 1);
+        } else {
+          this.#refreshing.delete(key);
+        }
+      } else {
+        this.#refreshing.delete(key);
+      }
       this.#lru.delete(key);
       this.#inflight.delete(key);
     }
+    this.refreshes += again.length;
+    return again;
   }
 
   /** Counts a flush and drops every entry (or those `node` fed), and keeps every read in flight out. */
   flush(cause: LocalFlushCause, node?: string): number {
     this.flushes[cause]++;
     this.#inflight.clear();
+    this.#refreshing.clear();
     if (node === undefined) {
       const dropped = this.#lru.size;
       this.#lru.clear();
@@ -164,6 +213,7 @@ export class LocalTier {
       hits: this.hits,
       misses: this.misses,
       invalidations: this.invalidations,
+      refreshes: this.refreshes,
       flushes: { ...this.flushes },
       entries: this.#lru.size,
       bytes: this.#lru.calculatedSize,

@@ -99,6 +99,15 @@ export interface LocalCacheOptions {
    * @default 1000
    */
   pingInterval?: number | undefined;
+  /**
+   * When another process changes a key this process has been reading from the tier, read the new
+   * value at once (batched per tick, on the node the store reads from), so that the next lookup
+   * hits instead of paying a round trip. Only keys looked up since they were stored are read
+   * again (a key nobody reads is just dropped); each costs one read per change per process, as
+   * its next lookup would have. `false`: an invalidation only drops the entry.
+   * @default true
+   */
+  refresh?: boolean | undefined;
 }
 
 /** Options of {@link SentinelKeyvStore} and {@link createKeyv}: every store's, and the local tier. */
@@ -118,6 +127,7 @@ export interface ResolvedLocalCacheOptions {
   readonly maxBytes: number;
   readonly ttl: number;
   readonly pingInterval: number;
+  readonly refresh: boolean;
 }
 
 /** Options of {@link SentinelLegacyStore}, the cache-manager 5 store. */
@@ -194,12 +204,14 @@ export const DEFAULT_LOCAL_CACHE_OPTIONS: ResolvedLocalCacheOptions = Object.fre
   maxBytes: 64 * 1024 * 1024,
   ttl: 60_000,
   pingInterval: 1000,
+  refresh: true,
 });
 const LOCAL_CACHE_OPTION_NAMES = Object.freeze([
   'maxEntries',
   'maxBytes',
   'ttl',
   'pingInterval',
+  'refresh',
 ] as const);
 
 /** Options every store takes. */
@@ -295,7 +307,11 @@ function localCache(value: unknown): ResolvedLocalCacheOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return DEFAULT_LOCAL_CACHE_OPTIONS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    invalid('localCache', 'true, false or { maxEntries, maxBytes, ttl, pingInterval }', value);
+    invalid(
+      'localCache',
+      'true, false or { maxEntries, maxBytes, ttl, pingInterval, refresh }',
+      value,
+    );
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -314,6 +330,7 @@ function localCache(value: unknown): ResolvedLocalCacheOptions | undefined {
     maxBytes: integer('localCache.maxBytes', o.maxBytes ?? d.maxBytes, 1, 2 ** 48),
     ttl: integer('localCache.ttl', o.ttl ?? d.ttl, 1, 2 ** 31 - 1),
     pingInterval: integer('localCache.pingInterval', o.pingInterval ?? d.pingInterval, 10, 60_000),
+    refresh: flag('localCache.refresh', o.refresh ?? d.refresh),
   });
 }
 

@@ -183,7 +183,9 @@ describe('the local tier (localCache) on a Sentinel deployment (1 master, 2 repl
     await untilReplicaCount(own, 2);
     try {
       const seen = observedClient(own);
-      const store = makeStore('win', {}, own);
+      // Without refresh: here the next read must go to Redis, to show the entry was dropped (with
+      // refresh, a key read since it was stored comes back at once: its own test, below).
+      const store = makeStore('win', { localCache: { refresh: false } }, own);
       const times = invalidationTimes(store);
       const rounds = 150;
       const keys = Array.from({ length: rounds }, (_, i) => `win:k${i}`);
@@ -226,6 +228,7 @@ describe('the local tier (localCache) on a Sentinel deployment (1 master, 2 repl
       expect(p(0.5)).toBeLessThan(5);
       expect(p(0.99)).toBeLessThan(100);
       expect(local(store).invalidations).toBeGreaterThanOrEqual(rounds);
+      expect(local(store).refreshes).toBe(0);
     } finally {
       await own.close();
     }
@@ -310,6 +313,100 @@ describe('the local tier (localCache) on a Sentinel deployment (1 master, 2 repl
     // Each replica's link sent its own null invalidation.
     expect(local(store).flushes['server-flush']).toBeGreaterThanOrEqual(1);
     expect(local(store).flushes).toMatchObject({ clear: 1, close: 1 });
+  });
+
+  /** Resolves when `store`'s tier hears that `key` changed. */
+  const nextInvalidation = (store: SentinelKeyvStore, key: string) =>
+    new Promise<void>((resolve) => {
+      const check = (keys: string[]) => {
+        if (!keys.includes(key)) return;
+        store.off('local-invalidation', check);
+        resolve();
+      };
+      store.on('local-invalidation', check);
+    });
+
+  it('refresh: a key looked up from the tier and changed elsewhere is read again at once — lookups join that read, then hit; a key never looked up is only dropped', async () => {
+    const own = createSentinelClient(topology.location);
+    await own.connect();
+    try {
+      const seen = observedClient(own);
+      const store = makeStore('fresh', { readFrom: 'master' }, own);
+      await writer.mset({ 'fresh:hot': 'v1', 'fresh:cold': 'c1' });
+      expect(await untilHeld(store, 'fresh:hot')).toBe('v1'); // looked up from the tier
+      const entries = local(store).entries;
+      expect(await store.get('fresh:cold')).toBe('c1'); // kept (the link is live), never looked up
+      expect(local(store).entries).toBe(entries + 1);
+
+      const refreshes = local(store).refreshes;
+      const reads = seen.reads;
+      const hotChanged = nextInvalidation(store, 'fresh:hot');
+      await writer.set('fresh:hot', 'v2');
+      await hotChanged;
+      expect(local(store).refreshes).toBe(refreshes + 1);
+      expect(await Promise.all([store.get('fresh:hot'), store.get('fresh:hot')])).toEqual([
+        'v2',
+        'v2',
+      ]);
+      expect(seen.reads - reads).toBe(1); // the refresh, which both lookups joined
+      expect(await read(store, 'fresh:hot')).toEqual({ value: 'v2', local: true });
+
+      const coldChanged = nextInvalidation(store, 'fresh:cold');
+      await writer.set('fresh:cold', 'c2');
+      await coldChanged;
+      expect(local(store).refreshes).toBe(refreshes + 1);
+      expect(await read(store, 'fresh:cold')).toEqual({ value: 'c2', local: false });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refresh: a change while a refresh is in flight — lookups join the read sent after it, never the older one', async () => {
+    const own = createSentinelClient(topology.location);
+    await own.connect();
+    try {
+      const seen = observedClient(own);
+      const store = makeStore('again', { readFrom: 'master' }, own);
+      await writer.set('again:k', 'v1');
+      expect(await untilHeld(store, 'again:k')).toBe('v1');
+
+      let release = () => {};
+      seen.gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      // The first refresh reads v2, and its reply is held back…
+      let arrived = new Promise<void>((resolve) => {
+        seen.arrived = resolve;
+      });
+      let changed = nextInvalidation(store, 'again:k');
+      await writer.set('again:k', 'v2');
+      await changed;
+      await arrived;
+      // …while the key changes again: a second refresh, which reads v3.
+      arrived = new Promise<void>((resolve) => {
+        seen.arrived = resolve;
+      });
+      changed = nextInvalidation(store, 'again:k');
+      await writer.set('again:k', 'v3');
+      await changed;
+      await arrived;
+      const afterV3 = store.get('again:k'); // joins the second refresh
+      // A third change: the key was not looked up from the tier since, so no more refreshes
+      // (REFRESH_CREDIT); a lookup now must not join the second one, which read v3.
+      changed = nextInvalidation(store, 'again:k');
+      await writer.set('again:k', 'v4');
+      await changed;
+      expect(local(store).refreshes).toBe(2);
+      const afterV4 = store.get('again:k');
+      seen.gate = undefined;
+      seen.arrived = undefined;
+      release();
+      expect(await afterV3).toBe('v3');
+      expect(await afterV4).toBe('v4');
+      expect(await read(store, 'again:k')).toEqual({ value: 'v4', local: true });
+    } finally {
+      await own.close();
+    }
   });
 
   it('writes through the store drop its own entries at once', async () => {

@@ -10,7 +10,7 @@ import {
   SentinelKeyvStore,
 } from '../src/index.js';
 import { keysOf } from '../src/invalidation-links.js';
-import { entryTtl, LocalTier } from '../src/local-tier.js';
+import { entryTtl, LocalTier, REFRESH_CREDIT } from '../src/local-tier.js';
 
 const LOCATION = 'mymaster/127.0.0.1:1';
 
@@ -49,7 +49,15 @@ describe('localCache options', () => {
       new SentinelKeyvStore(LOCATION, { localCache: false }).stats().localCache,
     ).toBeUndefined();
     const on = new SentinelKeyvStore(LOCATION, { localCache: true }).stats().localCache;
-    expect(on).toMatchObject({ hits: 0, misses: 0, invalidations: 0, entries: 0, bytes: 0 });
+    expect(on).toMatchObject({
+      hits: 0,
+      misses: 0,
+      invalidations: 0,
+      refreshes: 0,
+      entries: 0,
+      bytes: 0,
+    });
+    expect(DEFAULT_LOCAL_CACHE_OPTIONS.refresh).toBe(true);
     expect(
       createKeyv(LOCATION, { localCache: { maxEntries: 10 } }).store.stats().localCache,
     ).toBeDefined();
@@ -62,6 +70,7 @@ describe('localCache options', () => {
     [{ localCache: { maxBytes: -1 } }, 'localCache.maxBytes'],
     [{ localCache: { ttl: 0 } }, 'localCache.ttl'],
     [{ localCache: { pingInterval: 5 } }, 'localCache.pingInterval'],
+    [{ localCache: { refresh: 'no' } }, 'localCache.refresh'],
     [{ localCache: { maxEntrys: 5 } }, 'localCache.maxEntrys'],
   ])('%j is refused, naming the option', (options, option) => {
     const error = configError(() => new SentinelKeyvStore(LOCATION, options as never));
@@ -142,6 +151,50 @@ describe('LocalTier', () => {
     ]);
     expect(tier.flush('failover')).toBe(1);
     expect(tier.stats().flushes).toMatchObject({ 'node-removed': 1, failover: 1, clear: 0 });
+  });
+
+  it('refresh: a change returns the keys looked up since they were stored; a key nobody looks up gets REFRESH_CREDIT refreshes, then none', () => {
+    const tier = new LocalTier(settings());
+    readOf(tier, ['hot', 'cold'], ['1', '1'])();
+    expect(tier.lookup('hot')).toBe('1');
+    expect(tier.invalidate(['hot', 'cold', 'absent'], true)).toEqual(['hot']);
+    // The refreshes of 'hot' that follow, each answered, none looked up.
+    for (let i = 0; i < REFRESH_CREDIT - 1; i++) {
+      readOf(tier, ['hot'], ['2'])();
+      expect(tier.invalidate(['hot'], true)).toEqual(['hot']);
+    }
+    readOf(tier, ['hot'], ['3'])();
+    expect(tier.invalidate(['hot'], true)).toEqual([]);
+    expect(tier.stats().refreshes).toBe(REFRESH_CREDIT);
+    // A lookup earns the credit back.
+    readOf(tier, ['hot'], ['4'])();
+    expect(tier.lookup('hot')).toBe('4');
+    expect(tier.invalidate(['hot'], true)).toEqual(['hot']);
+  });
+
+  it('refresh: a change while a refresh is in flight asks for another, within the credit; own writes and flushes ask for none', () => {
+    const tier = new LocalTier(settings());
+    readOf(tier, ['k'], ['1'])();
+    tier.lookup('k');
+    expect(tier.invalidate(['k'], true)).toEqual(['k']);
+    const first = readOf(tier, ['k'], ['2']);
+    expect(tier.invalidate(['k'], true)).toEqual(['k']); // the other replica's report
+    first(); // displaced: not kept
+    expect(tier.lookup('k')).toBeUndefined();
+    const second = readOf(tier, ['k'], ['3']);
+    expect(tier.invalidate(['k'], true)).toEqual([]); // credit spent
+    second();
+    expect(tier.lookup('k')).toBeUndefined();
+
+    readOf(tier, ['w'], ['1'])();
+    tier.lookup('w');
+    expect(tier.invalidate(['w'])).toEqual([]); // this store wrote it
+    readOf(tier, ['f'], ['1'])();
+    tier.lookup('f');
+    expect(tier.invalidate(['f'], true)).toEqual(['f']);
+    tier.flush('failover');
+    readOf(tier, ['f'], ['2'])(); // kept after the flush, with no credit left from before it
+    expect(tier.invalidate(['f'], true)).toEqual([]);
   });
 
   it('is bounded by maxEntries and maxBytes, least recently used first', () => {
