@@ -2,7 +2,10 @@
  * Each example's own `pnpm start` against a real topology (`pnpm topology`), as its README says to
  * run it: the cache-manager example runs and exits; the Express and Nest apps answer HTTP, then
  * stop on Ctrl-C (SIGINT to their process group, as a terminal sends it) without help: a process
- * still running after its time limit fails. `.ci/run` runs it on Node 20, 22 and 24.
+ * still running after its time limit fails. Then the examples marked `cluster` run again, the same
+ * code, on a Redis Cluster (`pnpm topology --cluster`), its location given as the argument: moving
+ * from Sentinel to a cluster changes the location, nothing else. `.ci/run` runs it on Node 20, 22
+ * and 24.
  *
  *   pnpm test:examples
  */
@@ -38,10 +41,12 @@ interface Example {
   probe?: { path: string; expect: RegExp };
   /** What it prints when done (one-shot examples) or listening (servers). */
   ready: RegExp;
+  /** Also run on a Redis Cluster, the location given as the argument (`pnpm start <location>`). */
+  cluster?: boolean;
 }
 
 const EXAMPLES: Example[] = [
-  { name: 'cache-manager', ready: /price \d+ \(lookups so far: 1\)/ },
+  { name: 'cache-manager', ready: /price \d+ \(lookups so far: 1\)/, cluster: true },
   {
     name: 'express-app',
     ready: /example app on (http:\/\/\S+)/,
@@ -89,15 +94,23 @@ async function startCommand(dir: string): Promise<string[]> {
   return ['node', '--import', 'tsx', ...args];
 }
 
-async function smoke(example: Example, location: string): Promise<void> {
+/** Runs one example on `location`: in SENTINEL_LOCATION, or as the argument (`asArgument`). */
+async function smoke(
+  example: Example,
+  location: string,
+  { asArgument = false, label = example.name } = {},
+): Promise<void> {
   const dir = join(ROOT, 'examples', example.name);
-  const command = await startCommand(dir);
-  const env = { SENTINEL_LOCATION: location, PORT: String(await freePort()) };
+  const command = [...(await startCommand(dir)), ...(asArgument ? [location] : [])];
+  const env = {
+    ...(!asArgument && { SENTINEL_LOCATION: location }),
+    PORT: String(await freePort()),
+  };
   if (!example.probe) {
     const outcome = await run(command, dir, TIME_LIMIT.run, env);
     const ok = outcome.code === 0 && example.ready.test(outcome.output);
     const last = outcome.output.trimEnd().split('\n').at(-1) ?? '';
-    report(ok, example.name, `${describe(outcome, TIME_LIMIT.run)}, ${last}`, outcome.output);
+    report(ok, label, `${describe(outcome, TIME_LIMIT.run)}, ${last}`, outcome.output);
     return;
   }
   const child = startProcess(command, dir, env);
@@ -118,15 +131,18 @@ async function smoke(example: Example, location: string): Promise<void> {
     url !== undefined && example.probe.expect.test(answer) && !outcome.timedOut && !leftovers;
   report(
     ok,
-    example.name,
+    label,
     `after Ctrl-C: ${describe(outcome, TIME_LIMIT.stop)}` +
       `${leftovers ? ', processes left running (killed)' : ''}; GET ${example.probe.path}: ${answer}`,
     output(),
   );
 }
 
-async function startTopology(): Promise<{ child: ChildProcess; location: string }> {
-  const child = startProcess(['pnpm', '--silent', 'topology'], ROOT);
+/** `pnpm topology` (with `--cluster`: a Redis Cluster) in the background, and its location. */
+async function startTopology(
+  ...flags: string[]
+): Promise<{ child: ChildProcess; location: string }> {
+  const child = startProcess(['pnpm', '--silent', 'topology', ...flags], ROOT);
   const output = collect(child);
   const match = await waitForOutput(child, output, /^location: (\S+)$/m, TIME_LIMIT.topologyReady);
   if (!match?.[1]) {
@@ -136,13 +152,25 @@ async function startTopology(): Promise<{ child: ChildProcess; location: string 
   return { child, location: match[1] };
 }
 
-console.log(`examples on Node ${process.version}`);
-const topology = await startTopology();
-try {
-  for (const example of EXAMPLES) await smoke(example, topology.location);
-} finally {
-  killGroup(topology.child, 'SIGINT');
-  await waitForExit(topology.child, TIME_LIMIT.stop, () => '');
-  killGroup(topology.child);
+/** Runs `each` on a topology started with `flags`, then stops it (one topology at a time). */
+async function onTopology(flags: string[], each: (location: string) => Promise<void>) {
+  const topology = await startTopology(...flags);
+  try {
+    await each(topology.location);
+  } finally {
+    killGroup(topology.child, 'SIGINT');
+    await waitForExit(topology.child, TIME_LIMIT.stop, () => '');
+    killGroup(topology.child);
+  }
 }
+
+console.log(`examples on Node ${process.version}`);
+await onTopology([], async (location) => {
+  for (const example of EXAMPLES) await smoke(example, location);
+});
+await onTopology(['--cluster'], async (location) => {
+  for (const example of EXAMPLES.filter((e) => e.cluster)) {
+    await smoke(example, location, { asArgument: true, label: `${example.name} (cluster)` });
+  }
+});
 if (failures > 0) process.exitCode = 1;
