@@ -1,8 +1,15 @@
 // `sentinelkit watch` on a cluster, the pure part: what changed between two views (CLUSTER NODES
 // / CLUSTER INFO as redis-server 7.0 writes them), the lines a failover and its aftermath print.
+import { resolveClusterOptions } from '@sentinelkit/core';
+import { startFakeRedis } from '@sentinelkit/testing';
 import { describe, expect, it } from 'vitest';
 import { assessCluster, type ClusterReport, parseClusterNodes } from '../src/cluster-report.js';
-import { type ClusterView, clusterChanges } from '../src/cluster-watch.js';
+import {
+  type ClusterChange,
+  type ClusterView,
+  clusterChanges,
+  watchCluster,
+} from '../src/cluster-watch.js';
 
 const [A, B, C, D, E, F] = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => c.repeat(40));
 const line = (id: string, port: number, flags: string, master: string, link: string, slots = '') =>
@@ -101,5 +108,92 @@ describe('clusterChanges', () => {
       { type: 'replica-removed', message: 'shard 0-5460: 127.0.0.1:7006' },
       { type: 'node-removed', message: '127.0.0.1:7006 (replica)' },
     ]);
+  });
+});
+
+// The polling loop, against a fake node whose answers the test changes (a real cluster cannot be
+// made to lose every node and come back on cue): a change is reported once, an outage of every
+// seed node only by the cluster-wide lines, and what changed during it against the last answer.
+describe('watchCluster', () => {
+  it('reports each change once, and after an outage compares with the last answer', async () => {
+    let nodes = HEALTHY;
+    let answering = true;
+    const fake = await startFakeRedis((args) => {
+      if (!answering) return 'close';
+      const [command, sub] = args.map((a) => a.toUpperCase());
+      if (command === 'INFO') return 'loading:0\r\n'; // ioredis' ready check
+      if (command !== 'CLUSTER') return undefined;
+      return sub === 'NODES' ? `${nodes.join('\n')}\n` : 'cluster_state:ok\r\n';
+    });
+    const options = resolveClusterOptions(`redis+cluster://127.0.0.1:${fake.port}`, {
+      connectTimeout: 500,
+      commandTimeout: 500,
+    });
+    const seen: ClusterChange[][] = [];
+    let notify = () => {};
+    const watch = watchCluster(
+      options,
+      (changes) => {
+        seen.push(changes);
+        notify();
+      },
+      10,
+    );
+    const next = () =>
+      new Promise<ClusterChange[]>((resolve) => {
+        const count = seen.length;
+        notify = () => {
+          if (seen.length > count) resolve(seen[count]!);
+        };
+      });
+    try {
+      const first = await watch.ready;
+      expect(first.report.unreachable).toEqual([]);
+      expect(first.assessment.verdict).toBe('healthy');
+      const fake7000 = `127.0.0.1:${fake.port}`;
+
+      const replicaGone = next();
+      nodes = HEALTHY.filter((l) => !l.includes(':7005@'));
+      expect(await replicaGone).toEqual([
+        { type: 'verdict', message: 'healthy -> degraded' },
+        { type: 'replica-removed', message: 'shard 10923-16383: 127.0.0.1:7005' },
+        { type: 'node-removed', message: '127.0.0.1:7005 (replica)' },
+      ]);
+
+      const outage = next();
+      answering = false;
+      expect(await outage).toEqual([
+        { type: 'asked-node', message: `${fake7000} -> none` },
+        { type: 'verdict', message: 'degraded -> unreachable' },
+        { type: 'cluster-state', message: 'ok -> unknown' },
+        { type: 'slot-coverage', message: '16384/16384 -> 0/16384' },
+      ]);
+
+      // During the outage shard 5461-10922 failed over; the first answer after it says so.
+      const back = next();
+      nodes = nodes.map((l) =>
+        l.includes(':7001@')
+          ? line(B!, 7001, 'master,fail', '-', 'disconnected')
+          : l.includes(':7004@')
+            ? line(E!, 7004, 'master', '-', 'connected', '5461-10922')
+            : l,
+      );
+      answering = true;
+      expect(await back).toEqual([
+        { type: 'asked-node', message: `none -> ${fake7000}` },
+        { type: 'verdict', message: 'unreachable -> degraded' },
+        { type: 'cluster-state', message: 'unknown -> ok' },
+        { type: 'slot-coverage', message: '0/16384 -> 16384/16384' },
+        { type: 'master', message: 'shard 5461-10922: 127.0.0.1:7001 -> 127.0.0.1:7004' },
+        { type: 'replica-removed', message: 'shard 5461-10922: 127.0.0.1:7004' },
+        { type: 'link', message: '127.0.0.1:7001: connected -> disconnected' },
+        { type: 'flags', message: '127.0.0.1:7001: none -> fail' },
+      ]);
+      // Each change once: the polls since have found nothing new.
+      expect(seen).toHaveLength(3);
+    } finally {
+      await watch.stop();
+      await fake.close();
+    }
   });
 });
