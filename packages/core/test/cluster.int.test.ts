@@ -163,3 +163,34 @@ describe('ClusterClient on a real cluster', () => {
     expect(sockets()).toBe(before);
   });
 });
+
+describe('write() with waitReplicas on a cluster', () => {
+  // A client of its own: the one above is closed by the close() test.
+  let durable: ClusterClient;
+  beforeAll(async () => {
+    durable = createClusterClient(cluster.location);
+    await durable.connect();
+  });
+  afterAll(() => durable?.close());
+
+  it("WAITs on every master after the write, resolving once each shard's replicas acknowledged it", async () => {
+    const shards = await cluster.shards();
+    const before = await Promise.all(shards.map((s) => calls(s.master, 'wait')));
+    const keys = Array.from({ length: 30 }, (_, i) => `durable:${i}`);
+    expect(new Set(keys.map((k) => cluster.shardIndexOf(cluster.slotOf(k)))).size).toBe(3);
+    await durable.write((m) => Promise.all(keys.map((k) => m.set(k, 'v'))), {
+      idempotent: true,
+      waitReplicas: 2,
+    });
+    const after = await Promise.all(shards.map((s) => calls(s.master, 'wait')));
+    for (const [i, n] of after.entries()) expect(n).toBeGreaterThan(before[i]!);
+  });
+
+  it('rejects with NOT_REPLICATED when a shard has fewer replicas acknowledging than asked', async () => {
+    const error = await durable
+      .write((m) => m.set('durable:short', 'v'), { waitReplicas: 3, waitTimeout: 100 })
+      .catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'NOT_REPLICATED')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/2 of 3 replicas/);
+  });
+});

@@ -63,6 +63,9 @@ interface ReadCall extends ReadRoute {
 // Between two runs of an operation waiting for a slot's master: short, since the promotion is
 // seen by the poll and each retry refreshes ioredis' slot map.
 const RETRY_PAUSE_MS = 50;
+// WAIT ends this long before the command timeout, or a slow acknowledgement looks like a lost
+// master (as for the Sentinel client).
+const WAIT_MARGIN_MS = 100;
 
 export class ClusterClient extends EventEmitter<RoutedClientEvents> implements RoutedClient {
   readonly #options: ResolvedClusterClientOptions;
@@ -229,7 +232,43 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
    */
   async write<T>(fn: (master: RoutedConnection) => Promise<T>, options?: WriteOptions): Promise<T> {
     const cluster = await this.#ready();
-    return this.#withRetries(() => fn(lend(cluster as unknown as Redis, 'write')), options);
+    const wanted = options?.waitReplicas ?? 0;
+    if (wanted === 0) {
+      return this.#withRetries(() => fn(lend(cluster as unknown as Redis, 'write')), options);
+    }
+    return this.#withRetries(async () => {
+      const value = await fn(lend(cluster as unknown as Redis, 'write'));
+      await this.#waitForReplicas(cluster, wanted, options?.waitTimeout);
+      return value;
+    }, options);
+  }
+
+  /**
+   * `WAIT wanted timeout` on every master's connection, the ones ioredis sent the write's
+   * commands on (`WAIT` counts what its connection wrote before it): `NOT_REPLICATED` unless
+   * every shard had `wanted` replicas acknowledge. Not knowing which shards the write touched,
+   * it asks them all. A cluster has one connection per node, shared: while a replica lags, that
+   * shard's other commands wait behind the `WAIT`, up to the timeout.
+   */
+  async #waitForReplicas(cluster: Cluster, wanted: number, waitTimeout = 1000): Promise<void> {
+    const timeout = Math.min(
+      waitTimeout,
+      Math.max(1, this.#options.commandTimeout - WAIT_MARGIN_MS),
+    );
+    const masters = cluster.nodes('master');
+    const acknowledged = await Promise.all(
+      masters.map((master) => master.call('WAIT', wanted, timeout) as Promise<number>),
+    );
+    const fewest = Math.min(...acknowledged);
+    if (fewest < wanted) {
+      const short = masters
+        .filter((_, i) => (acknowledged[i] ?? 0) < wanted)
+        .map((m) => nodeKey({ host: m.options.host!, port: m.options.port! }));
+      throw new SentinelKitError(
+        'NOT_REPLICATED',
+        `the write ran on the masters but only ${fewest} of ${wanted} replicas acknowledged it within ${timeout} ms (short: ${short.join(', ')})`,
+      );
+    }
   }
 
   /** Runs `fn` on every master of the cluster, each with its own node's connection. */
