@@ -17,7 +17,7 @@ export type {
   WriteOptions,
 } from './client.js';
 export { createSentinelClient, SentinelClient } from './client.js';
-export { ClusterClient, createClusterClient } from './cluster/client.js';
+export { ClusterClient, createClusterClient, isClusterClient } from './cluster/client.js';
 export type { ClusterLocationOptions } from './cluster/location.js';
 export {
   DEFAULT_CLUSTER_PORT,

@@ -1,10 +1,29 @@
 // The cluster client's lifecycle without a cluster: no I/O before connect(), a typed error when
 // no seed answers, and nothing (socket or timer) left behind by close() in any of those states.
 import { describe, expect, it } from 'vitest';
-import { createClusterClient } from '../src/cluster/client.js';
+import { createClusterClient, isClusterClient } from '../src/cluster/client.js';
 import { isSentinelKitError } from '../src/errors.js';
+import { createSentinelClient } from '../src/index.js';
 import { closedPort } from './helpers/fake-topology.js';
 import { recordTimers } from './helpers/live-timers.js';
+
+describe('isClusterClient', () => {
+  it('recognises a cluster client, also one made by another copy of the package (ESM and CommonJS builds, two versions)', async () => {
+    const c = createClusterClient({ nodes: [await closedPort()] });
+    expect(isClusterClient(c)).toBe(true);
+    // What another copy's ClusterClient carries: the brand, not this copy's prototype.
+    const other = Object.defineProperty({}, Symbol.for('@sentinelkit/core.ClusterClient'), {
+      value: true,
+    });
+    expect(isClusterClient(other)).toBe(true);
+    const sentinel = createSentinelClient('mymaster/127.0.0.1:1');
+    expect(isClusterClient(sentinel)).toBe(false);
+    expect(isClusterClient(undefined)).toBe(false);
+    expect(Object.keys(c)).not.toContain(String(Symbol.for('@sentinelkit/core.ClusterClient')));
+    await c.close();
+    await sentinel.close();
+  });
+});
 
 describe('ClusterClient lifecycle', () => {
   it('is idle until connect() and refuses use before it', async () => {

@@ -26,6 +26,7 @@ const PUBLIC_VALUES = [
   'formatLocation',
   'isClusterLocation',
   'isClusterSource',
+  'isClusterClient',
   'isRoutedClient',
   'isSentinelKitError',
   'parseClusterLocation',

@@ -67,6 +67,24 @@ const RETRY_PAUSE_MS = 50;
 // master (as for the Sentinel client).
 const WAIT_MARGIN_MS = 100;
 
+/**
+ * Marks cluster clients. `Symbol.for` gives every copy of the package (its ESM and CommonJS
+ * builds, or two versions in one app) the same symbol, so {@link isClusterClient} recognises a
+ * client another copy made, where `instanceof` cannot.
+ */
+const CLUSTER_CLIENT: unique symbol = Symbol.for('@sentinelkit/core.ClusterClient') as never;
+
+/**
+ * True for a {@link ClusterClient}, of this copy of the package or of another one (the app made
+ * it with the ESM build, an adapter loaded the CommonJS one).
+ */
+export function isClusterClient(value: unknown): value is ClusterClient {
+  return (
+    value instanceof ClusterClient ||
+    (typeof value === 'object' && value !== null && CLUSTER_CLIENT in value)
+  );
+}
+
 export class ClusterClient extends EventEmitter<RoutedClientEvents> implements RoutedClient {
   readonly #options: ResolvedClusterClientOptions;
   readonly #secrets: (string | undefined)[];
@@ -95,6 +113,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
 
   constructor(options: ResolvedClusterClientOptions) {
     super();
+    Object.defineProperty(this, CLUSTER_CLIENT, { value: true });
     this.setMaxListeners(0);
     this.#options = options;
     this.#secrets = clusterSecretsOf(options);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import {
-  ClusterClient,
+  isClusterClient,
   isRoutedClient,
   type RoutedClient,
   SentinelConfigError,
@@ -87,7 +87,7 @@ export class SentinelHealthIndicator {
     const client = this.#client(options.client);
     const timeout = options.timeout ?? DEFAULT_HEALTH_CHECK_OPTIONS.timeout;
     const minReplicas = options.minReplicas ?? DEFAULT_HEALTH_CHECK_OPTIONS.minReplicas;
-    if (client instanceof ClusterClient) {
+    if (isClusterClient(client)) {
       return this.#clusterHealth(session, client, timeout, minReplicas);
     }
     const { state, details } = assessTopology(client.topology(), minReplicas);
