@@ -107,3 +107,157 @@ describe('ClusterClient through a failover', () => {
     expect(client.stats().writeRetries).toBeGreaterThan(0);
   });
 });
+
+/** One write of {@link steadyWrites}: its key, when it was issued and answered, how it ended. */
+interface WriteRecord {
+  key: string;
+  victim: boolean;
+  issuedAt: number;
+  doneAt: number | undefined;
+  error: string | undefined;
+}
+
+/**
+ * Issues an idempotent SET of a fresh key every `everyMs`, alternating between the failed
+ * shard's keys (`{victim}:n`) and keys of the other shards, whether or not earlier writes have
+ * answered (as an application under load does): a write stuck on a hung node does not hold back
+ * the next one, so the writes a hung socket holds show up as they would in production.
+ */
+function steadyWrites(
+  client: ClusterClient,
+  otherKeys: readonly string[],
+  everyMs: number,
+): { records: WriteRecord[]; stop(): Promise<void> } {
+  const records: WriteRecord[] = [];
+  const pending = new Set<Promise<void>>();
+  let n = 0;
+  const timer = setInterval(() => {
+    const victim = n % 2 === 0;
+    const key = victim ? `{victim}:${n}` : `${otherKeys[n % otherKeys.length]}:${n}`;
+    n++;
+    const record: WriteRecord = {
+      key,
+      victim,
+      issuedAt: Date.now(),
+      doneAt: undefined,
+      error: undefined,
+    };
+    records.push(record);
+    const write = client
+      .write((m) => m.set(key, String(n)), { idempotent: true })
+      .then(
+        () => {
+          record.doneAt = Date.now();
+        },
+        (error: Error) => {
+          record.doneAt = Date.now();
+          record.error = error.message;
+        },
+      )
+      .finally(() => pending.delete(write));
+    pending.add(write);
+  }, everyMs);
+  return {
+    records,
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(pending);
+    },
+  };
+}
+
+describe('ClusterClient through a frozen master (SIGSTOP)', () => {
+  it('holds only the frozen shard until the promotion, moves at once, loses no acknowledged write after the thaw', {
+    timeout: 90_000,
+  }, async () => {
+    const { cluster, client } = await start();
+    const frozenSlot = cluster.slotOf('{victim}');
+    const frozenShard = cluster.shardIndexOf(frozenSlot);
+    const otherKeys = Array.from({ length: 60 }, (_, i) => `{load:${i}}`).filter(
+      (key) => cluster.shardIndexOf(cluster.slotOf(key)) !== frozenShard,
+    );
+    const changes: TopologyEvent[] = [];
+    client.on('topology-change', (event) => changes.push(event));
+    const load = steadyWrites(client, otherKeys, 5);
+    await vi.waitFor(
+      () => expect(load.records.filter((r) => r.doneAt).length).toBeGreaterThan(50),
+      {
+        timeout: 10_000,
+      },
+    );
+
+    const old = await cluster.freezeMaster({ slot: frozenSlot });
+    const frozenAt = Date.now();
+    const failover = await cluster.waitForFailover({ slot: frozenSlot });
+    // The client says it moved the shard to the promoted replica…
+    await vi.waitFor(
+      () => {
+        const moved = changes.some(
+          (e) => e.type === 'MASTER_CHANGE' && e.current.port === failover.master.port,
+        );
+        expect(moved).toBe(true);
+      },
+      { timeout: 10_000, interval: 5 },
+    );
+    // …so the old master, thawed now with the writes its socket held, must not acknowledge any.
+    await cluster.thaw(old);
+    const thawedAt = Date.now();
+    // Writes to the frozen shard go on, on the promoted replica.
+    await vi.waitFor(
+      () => {
+        const after = load.records.filter(
+          (r) => r.victim && r.issuedAt > thawedAt && r.doneAt && !r.error,
+        );
+        expect(after.length).toBeGreaterThan(10);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    await cluster.waitForReady({ timeoutMs: 30_000 });
+    await load.stop();
+
+    const failures = load.records.filter((r) => r.error !== undefined);
+    expect.soft(failures.map((r) => `${r.key}: ${r.error}`)).toEqual([]);
+
+    // The first write to the frozen shard issued after the freeze was answered soon after the promotion
+    // (commandTimeout is 5000 ms: without a watchdog, the frozen socket holds them that long).
+    const resumedAt = Math.min(
+      ...load.records
+        .filter((r) => r.victim && r.issuedAt > frozenAt && r.error === undefined)
+        .map((r) => r.doneAt!),
+    );
+    expect.soft(resumedAt - failover.at).toBeLessThan(1000);
+
+    // Writes to the other shards were not held by the frozen one.
+    const others = load.records.filter((r) => !r.victim && r.issuedAt >= frozenAt);
+    const worst = Math.max(...others.map((r) => r.doneAt! - r.issuedAt));
+    expect.soft(worst).toBeLessThan(1000);
+
+    // The old master rejoined as a replica of the promoted one.
+    const described = await cluster.describe();
+    const oldNow = described.find((d) => d.node === old);
+    expect.soft(oldNow?.role).toBe('replica');
+    expect.soft(oldNow?.master).toBe(failover.master);
+
+    // Every acknowledged write is on its slot's master now, none lost to the old master's
+    // acknowledgements after the thaw.
+    const lost: string[] = [];
+    for (const record of load.records) {
+      const master = await cluster.masterForKey(record.key);
+      const stored = await cluster.command(master, 'GET', record.key);
+      if (stored === null) lost.push(record.key);
+    }
+    expect.soft(lost).toEqual([]);
+    // The switch, with its timings: suspected (stalled commands) before the cluster promoted,
+    // switched once the view named the promoted replica.
+    const change = changes.find(
+      (e) => e.type === 'MASTER_CHANGE' && e.current.port === failover.master.port,
+    );
+    const timings = change?.type === 'MASTER_CHANGE' ? change.timings : undefined;
+    expect.soft(change).toMatchObject({ reason: 'poll', previous: { port: old.port } });
+    expect.soft(timings?.lostAt).toBeLessThan(timings?.announcedAt ?? 0);
+    expect.soft(timings?.announcedAt).toBeLessThanOrEqual(timings?.switchedAt ?? 0);
+    console.log(
+      `freeze: every node named the new master ${failover.at - frozenAt} ms after the freeze; client: suspect after ${(timings?.lostAt ?? 0) - frozenAt} ms, saw the promotion ${(timings?.announcedAt ?? 0) - frozenAt} ms, switched ${(timings?.switchedAt ?? 0) - (timings?.announcedAt ?? 0)} ms later (${timings?.queued} pauses, ${timings?.retried} reruns); first write to the shard answered ${resumedAt - (timings?.switchedAt ?? 0)} ms after the switch; other shards worst ${worst} ms; ${load.records.length} writes`,
+    );
+  });
+});

@@ -9,8 +9,9 @@
 // behaviour built on them silently degrades.
 import { Socket } from 'node:net';
 import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { oldestWait } from '../src/cluster/watchdog.js';
 import { DurableConnection } from '../src/durable.js';
 import { corkUntilTickEnd } from '../src/tick.js';
 import { watchCommandTimeouts } from '../src/watchdog.js';
@@ -182,5 +183,25 @@ describe('ioredis internals the core relies on', () => {
     const transaction = redis.multi().set('b', '2') as unknown as Queued;
     expect(transaction._queue.map(({ name }) => name)).toEqual(['multi', 'set']);
     expect(transaction._transactions).toBe(1);
+  });
+
+  it('a connection not open yet holds commands in `offlineQueue`; a Cluster has `getInfoFromNode` (cluster/watchdog.ts, cluster/client.ts)', async () => {
+    // The cluster watchdog times the commands a connection to a frozen node holds before its
+    // ready check answers (they wait in `offlineQueue`), and the cluster client reads the slot
+    // map from the node it chooses (`getInfoFromNode`), never from a frozen one.
+    const { server } = await serverWithHeldReplies();
+    const redis = new Redis({ host: server.host, port: server.port, lazyConnect: true });
+    redis.on('error', () => {});
+    clients.push(redis);
+    void redis.get('k').catch(() => {});
+    expect(redis.commandQueue.length, 'not written yet: the connection is opening').toBe(0);
+    const firstSeen = new WeakMap<object, number>();
+    expect(oldestWait(redis, firstSeen, 0)).toBe(0);
+    expect(oldestWait(redis, firstSeen, 250)).toBe(250);
+    const cluster = new Cluster([], { lazyConnect: true });
+    expect(typeof (cluster as unknown as { getInfoFromNode?: unknown }).getInfoFromNode).toBe(
+      'function',
+    );
+    cluster.disconnect();
   });
 });

@@ -7,7 +7,10 @@
  * - health: the cluster's own view (`CLUSTER SHARDS`, else `CLUSTER NODES`) and each replica's
  *   `ROLE`, polled (health.ts): a failed, loading or unlinked replica serves no read;
  * - failover: operations on a slot without a master wait for the promotion (failure.ts), other
- *   slots go on; a poll that sees a new master refreshes ioredis' slot map at once;
+ *   slots go on; a master that leaves commands unanswered (frozen) or whose connection is lost
+ *   is suspect, and the cluster's view is then read every `failoverPollInterval` (watchdog.ts);
+ *   a poll that sees a new master refreshes ioredis' slot map from the node that said so and
+ *   closes the old master's connection, so the writes it held run again on the new one;
  * - `eachMaster`: one run per shard, for SCAN sweeps.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -50,6 +53,16 @@ import {
   resolveClusterOptions,
 } from './options.js';
 import { chooseReadNode, type ReadRoute } from './routing.js';
+import {
+  choosePollNode,
+  oldestWait,
+  type PollCandidate,
+  pollDelay,
+  type Replacement,
+  replacedMasters,
+  slotMapOnFailedNode,
+  stalledNodes,
+} from './watchdog.js';
 
 /** What one `read()` call tells the routing hook and learns from it. */
 interface ReadCall extends ReadRoute {
@@ -66,6 +79,15 @@ const RETRY_PAUSE_MS = 50;
 // WAIT ends this long before the command timeout, or a slow acknowledgement looks like a lost
 // master (as for the Sentinel client).
 const WAIT_MARGIN_MS = 100;
+// The longest a read of the cluster's view (or a slot-map refresh) may take on one node: a node
+// that takes longer is likely frozen, and the next poll asks another.
+const POLL_TIMEOUT_MS = 1000;
+
+/** A master the client suspects hung or lost: since when, and the counts then (for timings). */
+interface Suspicion {
+  since: number;
+  counts: { queued: number; retried: number; rejected: number };
+}
 
 /**
  * Marks cluster clients. `Symbol.for` gives every copy of the package (its ESM and CommonJS
@@ -100,6 +122,15 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   readonly #pauses = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  /** Masters (by key) that left a command unanswered for `stallTimeout`, or were lost. */
+  readonly #suspects = new Map<string, Suspicion>();
+  /** When the watchdog first saw each queued command (keyed by ioredis' queue items). */
+  readonly #firstSeen = new WeakMap<object, number>();
+  #watchTimer: NodeJS.Timeout | undefined;
+  /** The node the last read of the view failed on: the next read asks another. */
+  #avoid: string | undefined;
+  /** Each replica's master, by key, from the last view. */
+  #replicaMaster = new Map<string, string>();
   readonly #counts = {
     writes: 0,
     masterReads: 0,
@@ -110,6 +141,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     failoverRejections: 0,
     waitingForMaster: 0,
   };
+  /** Pauses of operations waiting for a master, for the timings of MASTER_CHANGE. */
+  #queued = 0;
 
   constructor(options: ResolvedClusterClientOptions) {
     super();
@@ -156,7 +189,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
         // Reconnects a lost cluster (every node down at once) while the client is open.
         clusterRetryStrategy: (times) =>
           this.#closed || this.#status === 'connecting' ? null : Math.min(100 * times, 2000),
-        slotsRefreshTimeout: o.commandTimeout,
+        slotsRefreshTimeout: Math.min(o.commandTimeout, POLL_TIMEOUT_MS),
         redisOptions: {
           ...o.redisOptions,
           ...(o.username === undefined ? {} : { username: o.username }),
@@ -176,6 +209,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     this.#cluster = cluster;
     cluster.on('error', (error: Error) => this.#report(error));
     cluster.on('node error', (error: Error) => this.#report(error));
+    cluster.on('-node', (redis: Redis) => this.#nodeLost(redis));
     const budget = o.connectTimeout * Math.max(1, o.nodes.length) + o.commandTimeout;
     try {
       await withDeadline(cluster.connect(), budget, 'connect');
@@ -190,6 +224,54 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     await this.#poll();
     this.#status = 'ready';
     this.#schedulePoll();
+    this.#startWatchdog();
+  }
+
+  /**
+   * Looks at every master connection's unanswered commands a few times per `stallTimeout`
+   * (no timer per command): a master whose oldest one waited that long is suspect.
+   */
+  #startWatchdog(): void {
+    const every = Math.max(10, Math.floor(this.#options.stallTimeout / 5));
+    this.#watchTimer = setInterval(() => this.#watch(), every);
+    this.#watchTimer.unref();
+  }
+
+  #watch(): void {
+    const cluster = this.#cluster;
+    if (cluster === undefined || this.#status !== 'ready') return;
+    const now = performance.now();
+    const waits = new Map<string, number | undefined>();
+    for (const node of cluster.nodes('master')) {
+      waits.set(keyOf(node), oldestWait(node, this.#firstSeen, now));
+    }
+    const stalled = stalledNodes(waits, this.#options.stallTimeout);
+    let fresh = false;
+    for (const key of stalled) fresh = this.#suspect(key) || fresh;
+    // A suspect that answers again is suspect no more (a slow command, not a hung node).
+    for (const key of [...this.#suspects.keys()]) {
+      if (waits.has(key) && !stalled.has(key)) this.#suspects.delete(key);
+    }
+    if (fresh) this.#pollSoon();
+  }
+
+  /** ioredis dropped a node's connection (closed, refused): a master of ours is suspect. */
+  #nodeLost(redis: Redis): void {
+    if (this.#status !== 'ready') return;
+    const key = keyOf(redis);
+    if ([...this.#masters.values()].includes(key) && this.#suspect(key)) this.#pollSoon();
+  }
+
+  /** Notes `key` as suspect; `true` if it was not already. */
+  #suspect(key: string): boolean {
+    if (this.#suspects.has(key)) return false;
+    this.#suspects.set(key, { since: this.#options.clock(), counts: this.#episodeCounts() });
+    return true;
+  }
+
+  #episodeCounts(): Suspicion['counts'] {
+    const c = this.#counts;
+    return { queued: this.#queued, retried: c.writeRetries, rejected: c.failoverRejections };
   }
 
   /** ioredis' natMap hook: `host:port` as announced → the address to dial, or null to keep it. */
@@ -374,6 +456,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   async #pauseForFailover(): Promise<void> {
     if (this.#closed) throw closedError();
     this.#counts.waitingForMaster++;
+    this.#queued++;
     try {
       this.#cluster?.refreshSlotsCache();
       void this.#poll();
@@ -476,13 +559,24 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     return { ...c, replicaReads: { ...c.replicaReads } };
   }
 
-  /** Reads the cluster's view of its nodes now, then every `healthPollInterval`. */
-  #schedulePoll(): void {
+  /**
+   * Reads the cluster's view of its nodes every `healthPollInterval`, every
+   * `failoverPollInterval` while a master is suspect.
+   */
+  #schedulePoll(delay = pollDelay(new Set(this.#suspects.keys()), this.#options)): void {
     if (this.#closed) return;
     this.#pollTimer = setTimeout(() => {
       this.#pollTimer = undefined;
       void this.#poll().finally(() => this.#schedulePoll());
-    }, this.#options.healthPollInterval);
+    }, delay);
+  }
+
+  /** A master just became suspect: read the view now rather than at the next slow poll. */
+  #pollSoon(): void {
+    // No timer: a read is running, and the next is scheduled at the fast pace after it.
+    if (this.#closed || this.#pollTimer === undefined) return;
+    clearTimeout(this.#pollTimer);
+    this.#schedulePoll(0);
   }
 
   #poll(): Promise<void> {
@@ -496,34 +590,141 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     const cluster = this.#cluster;
     if (cluster === undefined || this.#closed) return;
     try {
-      const shards = await this.#askShards(cluster);
+      const source = this.#pollNode(cluster);
+      const shards = source === undefined ? this.#shards : await this.#askShards(source);
       const linked = await this.#linkedReplicas(cluster);
       if (this.#closed) return;
-      this.#apply(shards, linked);
+      const seenAt = this.#options.clock();
+      const { replaced, refresh } = this.#apply(shards, linked);
+      const stale = slotMapOnFailedNode(
+        this.#masters,
+        onlineNodes(shards, this.#options.natMap),
+        (slot) => cluster.slots[slot]?.[0],
+      );
+      if (replaced.length > 0 || refresh || stale) {
+        await this.#refreshSlotMap(cluster, source);
+      }
+      if (this.#closed) return;
+      for (const replacement of replaced) this.#switched(cluster, replacement, seenAt);
+      if (replaced.length > 0) this.#wakeWaiting();
     } catch (error) {
       this.#report(error);
     }
   }
 
-  /** `CLUSTER SHARDS` from a master (Redis 7+), `CLUSTER NODES` where it is unknown. */
-  async #askShards(cluster: Cluster): Promise<ClusterShard[]> {
-    const masters = cluster.nodes('master').filter((n) => n.status === 'ready');
-    const node = masters[Math.floor(this.#options.random() * masters.length)] ?? masters[0];
-    if (node === undefined) return this.#shards;
+  /**
+   * The node to read the view from: a replica of a suspect master first (it is the one that
+   * gets promoted), never a suspect node nor the one the last read failed on.
+   */
+  #pollNode(cluster: Cluster): Redis | undefined {
+    const ready = cluster.nodes('all').filter((n) => n.status === 'ready');
+    const candidates: PollCandidate[] = ready.map((n) => ({
+      key: keyOf(n),
+      masterKey: this.#replicaMaster.get(keyOf(n)),
+    }));
+    const key = choosePollNode(
+      candidates,
+      new Set(this.#suspects.keys()),
+      this.#avoid,
+      this.#options.random,
+    );
+    return ready.find((n) => keyOf(n) === key);
+  }
+
+  /** `CLUSTER SHARDS` from `node` (Redis 7+), `CLUSTER NODES` where it is unknown. */
+  async #askShards(node: Redis): Promise<ClusterShard[]> {
+    const ask = (...args: string[]) =>
+      withDeadline(
+        node.call(...(args as [string, ...string[]])),
+        this.#pollTimeout,
+        args.join(' '),
+      );
     try {
-      return parseClusterShards(await node.call('CLUSTER', 'SHARDS'));
+      try {
+        return parseClusterShards(await ask('CLUSTER', 'SHARDS'));
+      } catch (error) {
+        if (!(error instanceof Error) || !/unknown subcommand/i.test(error.message)) throw error;
+        return parseClusterNodes(String(await ask('CLUSTER', 'NODES')));
+      }
     } catch (error) {
-      if (!(error instanceof Error) || !/unknown subcommand/i.test(error.message)) throw error;
-      return parseClusterNodes(String(await node.call('CLUSTER', 'NODES')));
+      this.#avoid = keyOf(node);
+      throw error;
     }
   }
 
-  /** The replicas whose own `ROLE` says they are linked to their master. */
+  get #pollTimeout(): number {
+    return Math.min(this.#options.commandTimeout, POLL_TIMEOUT_MS);
+  }
+
+  /**
+   * ioredis' slot map, read again from `source` (the node whose view the client just read, so
+   * never a frozen one), else from any node (ioredis' own choice). ioredis then closes the
+   * connections of nodes that serve no slot any more, the replaced master's among them.
+   */
+  async #refreshSlotMap(cluster: Cluster, source: Redis | undefined): Promise<void> {
+    const fromNode = (cluster as unknown as GetInfoFromNode).getInfoFromNode;
+    await withDeadline(
+      new Promise<void>((resolve) => {
+        const done = (error?: Error | null) => {
+          if (error) this.#report(error);
+          resolve();
+        };
+        if (source === undefined || typeof fromNode !== 'function') cluster.refreshSlotsCache(done);
+        else fromNode.call(cluster, source, done);
+      }),
+      this.#pollTimeout + 100,
+      'CLUSTER SLOTS',
+    ).catch((error: unknown) => this.#report(error));
+  }
+
+  /**
+   * The cluster promoted `current` for the shard of `slot`: the old master's connection, if
+   * ioredis still has it as a master serving nothing, is closed now, so the writes it holds
+   * fail over (idempotent ones run again on `current`) instead of being acknowledged by the old
+   * master if it wakes up; then MASTER_CHANGE with the failover's timings.
+   */
+  #switched(cluster: Cluster, { previous, current }: Replacement, seenAt: number): void {
+    const old = cluster.nodes('master').find((n) => keyOf(n) === previous);
+    if (old !== undefined && !cluster.slots.some((keys) => keys?.[0] === previous)) closeNow(old);
+    const suspicion = this.#suspects.get(previous);
+    this.#suspects.delete(previous);
+    const now = this.#episodeCounts();
+    const before = suspicion?.counts ?? now;
+    const switchedAt = this.#options.clock();
+    this.emit('topology-change', {
+      type: 'MASTER_CHANGE',
+      previous: addressOfKey(previous),
+      current: addressOfKey(current),
+      reason: 'poll',
+      switchedAt,
+      timings: {
+        lostAt: suspicion?.since,
+        announcedAt: seenAt,
+        switchedAt,
+        queued: now.queued - before.queued,
+        retried: now.retried - before.retried,
+        rejected: now.rejected - before.rejected,
+      },
+    });
+  }
+
+  /** Operations pausing for a master run again now: the slot map just moved. */
+  #wakeWaiting(): void {
+    for (const pause of this.#pauses) {
+      clearTimeout(pause.timer);
+      pause.wake();
+    }
+    this.#pauses.clear();
+  }
+
+  /** The replicas whose own `ROLE` says they are linked to their master (a frozen one is not). */
   async #linkedReplicas(cluster: Cluster): Promise<Set<string>> {
     const linked = new Set<string>();
     await Promise.all(
       cluster.nodes('slave').map(async (node) => {
-        const role = parseRole(await node.call('ROLE').catch(() => undefined));
+        const role = parseRole(
+          await withDeadline(node.call('ROLE'), this.#pollTimeout, 'ROLE').catch(() => undefined),
+        );
         if (role?.role === 'replica' && role.linkState === 'connected') {
           linked.add(nodeKey({ host: node.options.host!, port: node.options.port! }));
         }
@@ -532,12 +733,24 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     return linked;
   }
 
-  #apply(shards: ClusterShard[], linked: Set<string>): void {
+  /**
+   * Takes in a view: replicas in and out of the rotation, masters found. Returns the shards
+   * whose master the cluster replaced (the caller refreshes the slot map, then switches) and
+   * whether the slot map needs a refresh anyway.
+   */
+  #apply(
+    shards: ClusterShard[],
+    linked: Set<string>,
+  ): { replaced: Replacement[]; refresh: boolean } {
     const natMap = this.#options.natMap;
     const readable = readableReplicas(shards, natMap, linked);
     const masters = mastersBySlot(shards, natMap);
+    // A shard whose master the cluster flags failed keeps it here until a replica is promoted,
+    // so the promotion is seen as a replacement of that master.
+    for (const [slot, key] of this.#masters) if (!masters.has(slot)) masters.set(slot, key);
     const first = this.#shards.length === 0;
     this.#shards = shards;
+    this.#replicaMaster = replicaMasters(shards, natMap);
     for (const key of readable) {
       if (!this.#readable.has(key) || this.#failedReplicas.has(key)) {
         this.emit('topology-change', { type: 'REPLICA_ADD', replica: addressOfKey(key) });
@@ -555,21 +768,26 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     this.#readable = readable;
     this.#failedReplicas.clear();
     let moved = false;
+    const replaced = replacedMasters(this.#masters, masters);
+    this.#counts.masterChanges += replaced.length;
     for (const [slot, key] of masters) {
-      const previous = this.#masters.get(slot);
-      if (previous === key) continue;
-      if (previous !== undefined || !first) moved = true;
-      if (previous !== undefined) this.#counts.masterChanges++;
+      if (this.#masters.has(slot)) continue;
+      if (!first) moved = true;
       this.emit('topology-change', {
         type: 'MASTER_CHANGE',
-        previous: previous === undefined ? undefined : addressOfKey(previous),
+        previous: undefined,
         current: addressOfKey(key),
-        reason: previous === undefined ? 'discovered' : 'poll',
+        reason: 'discovered',
         switchedAt: this.#options.clock(),
         timings: undefined,
       });
     }
     this.#masters = masters;
+    // A suspect the cluster no longer names master (replaced above, or gone) is not watched.
+    const named = new Set(masters.values());
+    for (const key of [...this.#suspects.keys()]) {
+      if (!named.has(key) && !replaced.some((r) => r.previous === key)) this.#suspects.delete(key);
+    }
     // A promotion the poll saw first: move ioredis' slot map now, not at its next refresh. The
     // same for a replica the cluster calls online that ioredis has no connection to: `CLUSTER
     // SLOTS`, which ioredis reads, leaves out replicas whose offset is still 0 (a fresh or
@@ -577,7 +795,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     const unknown = [...readableReplicas(shards, natMap)].some(
       (key) => !linked.has(key) && !this.#inPool(key),
     );
-    if (moved || unknown) this.#cluster?.refreshSlotsCache();
+    return { replaced, refresh: moved || unknown };
   }
 
   #inPool(key: string): boolean {
@@ -606,11 +824,10 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     this.#status = 'closed';
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
-    for (const pause of this.#pauses) {
-      clearTimeout(pause.timer);
-      pause.wake();
-    }
-    this.#pauses.clear();
+    clearInterval(this.#watchTimer);
+    this.#watchTimer = undefined;
+    this.#suspects.clear();
+    this.#wakeWaiting();
     await this.#connecting?.catch(() => {});
     await this.#shutCluster();
   }
@@ -662,6 +879,49 @@ function masterOfSlot(cluster: Cluster, slot: number): Redis | undefined {
   return cluster
     .nodes('master')
     .find((n) => nodeKey({ host: n.options.host!, port: n.options.port! }) === key);
+}
+
+/** ioredis' connection key of a node: `host:port` as dialled. */
+function keyOf(redis: Redis): string {
+  return nodeKey({ host: redis.options.host!, port: redis.options.port! });
+}
+
+/**
+ * ioredis' `Cluster#getInfoFromNode` (not in its public types): reads `CLUSTER SLOTS` from
+ * that node, updates the slot map and resets the connection pool to the nodes it names.
+ * test/ioredis-internals.test.ts fails by name if it goes away (the client then falls back to
+ * `refreshSlotsCache()`, which asks a random node).
+ */
+interface GetInfoFromNode {
+  getInfoFromNode?: (redis: Redis, callback: (error?: Error | null) => void) => void;
+}
+
+/** Every node the view calls online, by connection key (after the NAT map). */
+function onlineNodes(
+  shards: readonly ClusterShard[],
+  natMap: ResolvedClusterClientOptions['natMap'],
+): Set<string> {
+  const online = new Set<string>();
+  for (const shard of shards) {
+    for (const node of [shard.master, ...shard.replicas]) {
+      if (node?.health === 'online') online.add(nodeKey(applyNatMap(node.address, natMap)));
+    }
+  }
+  return online;
+}
+
+/** Each replica's master, by connection key (after the NAT map). */
+function replicaMasters(
+  shards: readonly ClusterShard[],
+  natMap: ResolvedClusterClientOptions['natMap'],
+): Map<string, string> {
+  const masters = new Map<string, string>();
+  for (const shard of shards) {
+    if (shard.master === undefined) continue;
+    const master = nodeKey(applyNatMap(shard.master.address, natMap));
+    for (const r of shard.replicas) masters.set(nodeKey(applyNatMap(r.address, natMap)), master);
+  }
+  return masters;
 }
 
 function addressOfKey(key: string): NodeAddress {

@@ -53,6 +53,15 @@ export interface ClusterClientOptions {
   failoverTimeout?: number | undefined;
   /** Milliseconds between reads of the cluster's own view of its nodes. @default 1000 */
   healthPollInterval?: number | undefined;
+  /**
+   * Milliseconds a master may leave a command unanswered before the client suspects it hung
+   * (or a lost connection to it): it then reads the cluster's view every `failoverPollInterval`
+   * to move to the promoted replica as soon as the cluster promotes one. Suspicion alone stops
+   * nothing: a slow command only makes the client poll faster until it answers. @default 500
+   */
+  stallTimeout?: number | undefined;
+  /** Milliseconds between reads of the cluster's view while a master is suspect. @default 50 */
+  failoverPollInterval?: number | undefined;
   /** Random source in [0, 1) for choosing replicas. @default Math.random */
   random?: (() => number) | undefined;
   /** Clock in epoch milliseconds, for deadlines. @default Date.now */
@@ -74,6 +83,8 @@ export interface ResolvedClusterClientOptions {
   readonly keyPrefix: string;
   readonly failoverTimeout: number;
   readonly healthPollInterval: number;
+  readonly stallTimeout: number;
+  readonly failoverPollInterval: number;
   readonly random: () => number;
   readonly clock: () => number;
   readonly redisOptions: Readonly<SafeRedisOptions>;
@@ -92,6 +103,8 @@ export const CLUSTER_OPTION_NAMES = Object.freeze([
   'keyPrefix',
   'failoverTimeout',
   'healthPollInterval',
+  'stallTimeout',
+  'failoverPollInterval',
   'random',
   'clock',
   'redisOptions',
@@ -104,6 +117,8 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   readFrom: 'replica',
   failoverTimeout: 10_000,
   healthPollInterval: 1000,
+  stallTimeout: 500,
+  failoverPollInterval: 50,
 } as const);
 
 /**
@@ -139,6 +154,11 @@ export function resolveClusterOptions(
     keyPrefix: keyPrefix(o.keyPrefix ?? d.keyPrefix),
     failoverTimeout: ms('failoverTimeout', o.failoverTimeout ?? d.failoverTimeout),
     healthPollInterval: ms('healthPollInterval', o.healthPollInterval ?? d.healthPollInterval),
+    stallTimeout: ms('stallTimeout', o.stallTimeout ?? d.stallTimeout),
+    failoverPollInterval: ms(
+      'failoverPollInterval',
+      o.failoverPollInterval ?? d.failoverPollInterval,
+    ),
     random: randomSource(o.random ?? Math.random),
     clock: clockSource(o.clock ?? Date.now),
     redisOptions: resolveRedisOptions(o.redisOptions ?? {}),
