@@ -9,6 +9,8 @@
 //
 //   pnpm bench:local-cache                     # 5 s per row
 //   LOCAL_CACHE_BENCH_MS=300 pnpm bench:local-cache   # a smoke run
+//   LOCAL_CACHE_BENCH_YIELD=0 pnpm bench:local-cache  # operations chained, no turn of the event loop between them
+//   LOCAL_CACHE_BENCH_SIDES=localCache pnpm bench:local-cache  # only the sides whose name has it (and @keyv/redis)
 import { cpus, loadavg } from 'node:os';
 import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { createKeyv, type SentinelKeyvStore } from '@sentinelkit/cache-manager';
@@ -21,6 +23,7 @@ const KEYS = 10_000;
 const READ_SHARE = 0.95;
 const ZIPF_S = 1.0;
 const ROW_MS = Number(process.env.LOCAL_CACHE_BENCH_MS ?? 5_000);
+const YIELD = process.env.LOCAL_CACHE_BENCH_YIELD !== '0';
 const WINDOW_MS = 5; // the local tier's documented goal (docs/cache-manager.md#local-tier)
 const TTL = 3_600_000;
 const PAD = 'x'.repeat(120);
@@ -130,6 +133,11 @@ async function runRow(side: Side, inFlight: number, versions: Versions): Promise
   const writing = new Set<number>();
   const loop = async () => {
     while (performance.now() < end) {
+      // Each operation a request of its own, as a server gets them: from I/O, in a new turn of
+      // the event loop. Without it (LOCAL_CACHE_BENCH_YIELD=0), operations answered from memory
+      // chain in microtasks and the loop turns only when all 50 wait on Redis, so every reply
+      // (a miss, a write, an invalidation) waits for that turn: milliseconds, a harness effect.
+      if (YIELD) await new Promise((resolve) => setImmediate(resolve));
       const key = sample();
       if (Math.random() < READ_SHARE || writing.has(key)) {
         const known = versions.acked(key);
@@ -219,7 +227,7 @@ async function main(): Promise<void> {
     .map((l) => l.toFixed(2))
     .join(' / ');
   console.log(
-    `local tier bench: ${ROW_MS} ms per row; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load ${load}`,
+    `local tier bench: ${ROW_MS} ms per row, ${YIELD ? 'each operation in a turn of its own' : 'operations chained (LOCAL_CACHE_BENCH_YIELD=0)'}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load ${load}`,
   );
   const topology = await startSentinelTopology({ backend: 'process' });
   const master = await topology.currentMaster();
