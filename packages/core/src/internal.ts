@@ -21,6 +21,8 @@ export {
 } from './cluster/health.js';
 export {
   groupKeysByNode,
+  keyInShardOf,
+  keysInEveryShard,
   mergeInOrder,
   mgetInOrder,
   pipelineInOrder,

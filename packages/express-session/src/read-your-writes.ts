@@ -3,10 +3,17 @@
  * replica has it and holds a live heartbeat; anything else is re-read from the master. The
  * writing side is ReplicatedWriter (writer.ts), which answers a write only once every replica
  * that lacks it has either acknowledged it or lost its heartbeat.
+ *
+ * On a cluster the rule holds per shard: each shard has a heartbeat key of its own
+ * (`heartbeatKey{n}`, hash-tagged into a slot of that shard: keyInShardOf), renewed on every
+ * master, and a session is served from a replica only with its own shard's heartbeat read from
+ * the same node in the same pipeline. Replication is in order within a shard only, which is all
+ * the rule needs: a replica that lacks a write lacks every heartbeat of its shard written after.
+ * Under Sentinel the one shard's key is `heartbeatKey` itself.
  */
 
-import type { RoutedClient, ServedBy } from '@sentinelkit/core';
-import { TickBatch } from '@sentinelkit/core/internal';
+import type { RoutedClient, RoutedConnection, ServedBy } from '@sentinelkit/core';
+import { keyInShardOf, keysInEveryShard, mgetInOrder, TickBatch } from '@sentinelkit/core/internal';
 
 /** What a replica holds of a session, and whether it may serve it (the heartbeat). */
 interface ReplicaCopy {
@@ -49,11 +56,20 @@ export class SessionReader {
     private readonly settings: ReadSettings,
   ) {
     const heartbeat = settings.heartbeatKey;
+    // One MGET of the sessions and the heartbeat under Sentinel; on a cluster one pipeline per
+    // node (one MGET per slot, the node's heartbeat among them), so each session and the
+    // heartbeat that vouches for it come from the same node.
     this.#replicaReads = new TickBatch((keys) =>
       this.client.read(async (node, servedBy) => {
-        const values = await node.mget(...keys, heartbeat);
-        const beat = values[keys.length] ?? null;
-        return keys.map((_, i) => ({ servedBy, data: values[i] ?? null, heartbeat: beat }));
+        const beats = keys.map((key) => keyInShardOf(node, key, heartbeat));
+        const distinct = [...new Set(beats)];
+        const values = await mgetInOrder(node, [...keys, ...distinct]);
+        const beatOf = new Map(distinct.map((key, i) => [key, values[keys.length + i] ?? null]));
+        return keys.map((_, i) => ({
+          servedBy,
+          data: values[i] ?? null,
+          heartbeat: beatOf.get(beats[i] as string) ?? null,
+        }));
       }),
     );
     this.#masterReads = new TickBatch((keys) =>
@@ -61,7 +77,7 @@ export class SessionReader {
         (master) =>
           keys.length === 1
             ? master.get(keys[0] as string).then((value) => [value])
-            : master.mget(...keys),
+            : mgetInOrder(master, keys),
         { readFrom: 'master' },
       ),
     );
@@ -95,14 +111,21 @@ export class SessionReader {
     if (now - this.#beatAt < this.settings.maxReplicaLag / 4) return;
     this.#beatAt = now;
     this.client
-      .write(
-        (master) => master.set(this.settings.heartbeatKey, '1', 'PX', this.settings.maxReplicaLag),
-        { idempotent: true, waitReplicas: 0 },
-      )
+      .write((master) => this.#renew(master), { idempotent: true, waitReplicas: 0 })
       .catch(() => {
         // Reads go to the master until a later beat gets through.
         this.#beatAt = Number.NEGATIVE_INFINITY;
       });
+  }
+
+  /** Sets every shard's heartbeat (one `SET` under Sentinel, one per master on a cluster). */
+  #renew(master: RoutedConnection): Promise<unknown> {
+    const { heartbeatKey, maxReplicaLag } = this.settings;
+    return Promise.all(
+      keysInEveryShard(master, heartbeatKey).map((key) =>
+        master.set(key, '1', 'PX', maxReplicaLag),
+      ),
+    );
   }
 
   /**
@@ -123,14 +146,25 @@ export class SessionReader {
     return copy.data === null ? 'miss' : 'stale';
   }
 
-  /** A session and the heartbeat from one replica, with the session's PTTL (for touchAfter). */
+  /**
+   * A session and its shard's heartbeat from one replica, with the session's PTTL (for
+   * touchAfter): one pipeline, which goes to one node (the session and the heartbeat may be of
+   * different slots of a shard, so not one MGET).
+   */
   #readReplicaWithTtl(key: string): Promise<ReplicaCopy> {
     return this.client.read(async (node, servedBy) => {
-      const [values, ttl] = await Promise.all([
-        node.mget(key, this.settings.heartbeatKey),
-        node.pttl(key),
-      ]);
-      return { servedBy, data: values[0] ?? null, heartbeat: values[1] ?? null, ttl };
+      const beat = keyInShardOf(node, key, this.settings.heartbeatKey);
+      const replies = await node.pipeline().get(key).get(beat).pttl(key).exec();
+      const [data, heartbeat, ttl] = (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+      return {
+        servedBy,
+        data: (data as string | null | undefined) ?? null,
+        heartbeat: (heartbeat as string | null | undefined) ?? null,
+        ttl: ttl as number | undefined,
+      };
     });
   }
 }

@@ -5,7 +5,12 @@
  * codec.ts (stored text), keyspace.ts (SCAN on the master).
  */
 import type { RoutedClient, RoutedConnection, TopologyEvent } from '@sentinelkit/core';
-import { publishStoreLookup, storeLookupsObserved } from '@sentinelkit/core/internal';
+import {
+  mgetInOrder,
+  publishStoreLookup,
+  storeLookupsObserved,
+  unlinkInSlots,
+} from '@sentinelkit/core/internal';
 import { type SessionData, Store } from 'express-session';
 import { finish, type StoreCallback } from './callbacks.js';
 import { parseSession, serializeSession } from './codec.js';
@@ -324,7 +329,8 @@ export class SentinelStore extends Store {
     const sessions: StoredSession[] = [];
     for (let i = 0; i < keys.length; i += this.options.scanCount) {
       const chunk = keys.slice(i, i + this.options.scanCount);
-      const values = await this.#client.write((master) => master.mget(...chunk), {
+      // One MGET on a single node; on a cluster one per slot (keys of many slots), per node.
+      const values = await this.#client.write((master) => mgetInOrder(master, chunk), {
         idempotent: true,
       });
       for (const [j, text] of values.entries()) {
@@ -344,6 +350,9 @@ export class SentinelStore extends Store {
     for (let i = 0; i < keys.length; i += this.options.scanCount) {
       chunks.push(keys.slice(i, i + this.options.scanCount));
     }
-    await Promise.all(chunks.map((chunk) => this.#replicated((master) => master.del(...chunk))));
+    // One UNLINK per chunk on a single node; on a cluster one per slot of the chunk.
+    await Promise.all(
+      chunks.map((chunk) => this.#replicated((master) => unlinkInSlots(master, chunk))),
+    );
   }
 }

@@ -26,7 +26,8 @@ export class TouchBatcher {
    * `EXPIRE`s for the touches of one tick: one script call for several (one command for Redis to
    * run and one reply to parse; ~1.3× the touches per second of one `EXPIRE` each with 50 in
    * flight), a plain `EXPIRE` for a lone touch, and plain `EXPIRE`s from the first time the
-   * server refuses scripts (an ACL user without `@scripting`, `EVAL` renamed away).
+   * server refuses scripts (an ACL user without `@scripting`, `EVAL` renamed away, a cluster's
+   * `CROSSSLOT`).
    */
   #expire(touches: [key: string, seconds: number][]): Promise<unknown[]> {
     return this.client.write(
@@ -52,9 +53,15 @@ export class TouchBatcher {
 
 /**
  * The server will not run scripts for us: an ACL user refused `EVAL` ("NOPERM … run the 'eval'
- * command"), or `EVAL` renamed away. Plain commands may still work. A refused key is not this.
+ * command"), or `EVAL` renamed away; or the keys are of several slots of a cluster (`CROSSSLOT`:
+ * a script may touch one slot only), which the touches of a tick are there. Plain commands still
+ * work, each routed by its key. A refused key is not this.
  */
 function isScriptRefusal(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return /^ERR unknown command/.test(message) || /^NOPERM.*'eval'/i.test(message);
+  return (
+    /^ERR unknown command/.test(message) ||
+    /^NOPERM.*'eval'/i.test(message) ||
+    /^CROSSSLOT/.test(message)
+  );
 }

@@ -111,6 +111,59 @@ export async function mgetInOrder(
 }
 
 /**
+ * A key of the shard serving `key`: `base` on a single node; on a cluster `base{n}`, with the
+ * smallest `n` whose slot the master of `key`'s slot serves (so the same key in every process
+ * that sees the same slot map). For a per-shard marker (express-session's heartbeat) that must
+ * replicate in the same stream as the keys it vouches for, and be read from the same node.
+ */
+export function keyInShardOf(connection: RoutedConnection, key: string, base: string): string {
+  const cluster = asCluster(connection);
+  if (cluster === undefined) return base;
+  const prefix = cluster.options.keyPrefix ?? '';
+  const master = cluster.slots[slotOf(prefix + key)]?.[0];
+  return master === undefined ? base : shardKeyOf(cluster, master, base);
+}
+
+/** One key per shard ({@link keyInShardOf}): `[base]` on a single node. */
+export function keysInEveryShard(connection: RoutedConnection, base: string): string[] {
+  const cluster = asCluster(connection);
+  if (cluster === undefined) return [base];
+  const masters = new Set<string>();
+  for (const nodes of cluster.slots) if (nodes?.[0] !== undefined) masters.add(nodes[0]);
+  return [...masters].map((master) => shardKeyOf(cluster, master, base));
+}
+
+// A master serves thousands of slots: the search ends after a few tries; the bound is for a
+// slot map with a master of very few slots.
+const MAX_SHARD_TAG = 1 << 20;
+
+// The last key found per cluster, master and base: checked (one slot computed) before use, since
+// the slot map changes (a failover, a resharding).
+const shardKeys = new WeakMap<Cluster, Map<string, string>>();
+
+function shardKeyOf(cluster: Cluster, master: string, base: string): string {
+  const prefix = cluster.options.keyPrefix ?? '';
+  let known = shardKeys.get(cluster);
+  if (known === undefined) {
+    known = new Map();
+    shardKeys.set(cluster, known);
+  }
+  const id = `${master} ${base}`;
+  const cached = known.get(id);
+  if (cached !== undefined && cluster.slots[slotOf(prefix + cached)]?.[0] === master) {
+    return cached;
+  }
+  for (let n = 0; n < MAX_SHARD_TAG; n++) {
+    const key = `${base}{${n}}`;
+    if (cluster.slots[slotOf(prefix + key)]?.[0] === master) {
+      known.set(id, key);
+      return key;
+    }
+  }
+  return base;
+}
+
+/**
  * One command per key (`add` queues the command of `keys[i]`) on a connection of the contract:
  * one pipeline on a single node; on a cluster, one pipeline per node (its keys of every slot:
  * a pipeline may span slots of one node, not nodes), all in flight at once, replies merged back
