@@ -1,8 +1,15 @@
 import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import { decideClusterWrite, isSlotUnavailable, shouldRetryRead } from '../src/cluster/failure.js';
-import { groupKeysByNode, mergeInOrder, slotOf } from '../src/cluster/keys.js';
+import {
+  groupKeysByNode,
+  keyInShardOf,
+  keysInEveryShard,
+  mergeInOrder,
+  slotOf,
+} from '../src/cluster/keys.js';
 import { chooseReadNode } from '../src/cluster/routing.js';
+import type { RoutedConnection } from '../src/redis-connection.js';
 
 const nodes = ['m:1', 'r:2', 'r:3'];
 const route = (readFrom: 'replica' | 'master' | 'replica-only', exclude: string[] = []) => ({
@@ -73,6 +80,57 @@ describe('keys by node and slot', () => {
   it('computes slots on the prefixed key, as ioredis sends it', () => {
     const [group] = groupKeysByNode(['k'], 'app:', (slot) => slot);
     expect(group?.slots[0]?.slot).toBe(calculateSlot('app:k'));
+  });
+});
+
+describe('a key per shard (the heartbeat of each shard)', () => {
+  /** What the helpers read of ioredis' Cluster: its flag, key prefix and slot map. */
+  const fakeCluster = (masterOf: (slot: number) => string, keyPrefix = '') =>
+    ({
+      isCluster: true,
+      options: { keyPrefix },
+      slots: Array.from({ length: 16384 }, (_, slot) => [masterOf(slot), 'replica']),
+    }) as unknown as RoutedConnection;
+  const threeShards = (slot: number) => (slot < 5461 ? 'a:1' : slot < 10923 ? 'b:1' : 'c:1');
+
+  it('is the base key itself on a single node', () => {
+    const node = { options: {} } as unknown as RoutedConnection;
+    expect(keyInShardOf(node, 'sess:1', 'hb')).toBe('hb');
+    expect(keysInEveryShard(node, 'hb')).toEqual(['hb']);
+  });
+
+  it('lands in the shard of the key it is asked for, the smallest tag that does', () => {
+    const cluster = fakeCluster(threeShards);
+    for (const key of ['sess:1', 'sess:2', 'sess:3', 'user:{x}']) {
+      const beat = keyInShardOf(cluster, key, 'hb');
+      expect(beat).toMatch(/^hb\{\d+\}$/);
+      expect(threeShards(slotOf(beat))).toBe(threeShards(slotOf(key)));
+      const n = Number(/\{(\d+)\}/.exec(beat)?.[1]);
+      for (let smaller = 0; smaller < n; smaller++) {
+        expect(threeShards(slotOf(`hb{${smaller}}`))).not.toBe(threeShards(slotOf(key)));
+      }
+    }
+    const every = keysInEveryShard(cluster, 'hb');
+    expect(every.map((k) => threeShards(slotOf(k))).sort()).toEqual(['a:1', 'b:1', 'c:1']);
+  });
+
+  it('follows the slot map: a failover keeps the key, a moved slot gives another', () => {
+    const before = keyInShardOf(fakeCluster(threeShards), 'sess:1', 'hb');
+    // The shard's replica promoted: the same slots, another master.
+    const promoted = (slot: number) =>
+      threeShards(slot) === threeShards(slotOf('sess:1')) ? 'p:1' : threeShards(slot);
+    expect(keyInShardOf(fakeCluster(promoted), 'sess:1', 'hb')).toBe(before);
+    // The heartbeat's slot moved to another shard: the key of that shard is another.
+    const moved = (slot: number) => (slot === slotOf(before) ? 'other:1' : threeShards(slot));
+    const after = keyInShardOf(fakeCluster(moved), 'sess:1', 'hb');
+    expect(after).not.toBe(before);
+    expect(moved(slotOf(after))).toBe(moved(slotOf('sess:1')));
+  });
+
+  it('computes slots on the prefixed keys', () => {
+    const cluster = fakeCluster(threeShards, 'app:');
+    const beat = keyInShardOf(cluster, 'sess:1', 'hb');
+    expect(threeShards(slotOf(`app:${beat}`))).toBe(threeShards(slotOf('app:sess:1')));
   });
 });
 
