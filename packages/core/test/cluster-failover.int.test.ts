@@ -16,10 +16,12 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function start(): Promise<{ cluster: ClusterTopology; client: ClusterClient }> {
+async function start(
+  replicasPerMaster = 1,
+): Promise<{ cluster: ClusterTopology; client: ClusterClient }> {
   cluster = await startClusterTopology({
     masters: 3,
-    replicasPerMaster: 1,
+    replicasPerMaster,
     requireFullCoverage: false,
   });
   client = createClusterClient(cluster.location, { healthPollInterval: 200 });
@@ -259,5 +261,84 @@ describe('ClusterClient through a frozen master (SIGSTOP)', () => {
     console.log(
       `freeze: every node named the new master ${failover.at - frozenAt} ms after the freeze; client: suspect after ${(timings?.lostAt ?? 0) - frozenAt} ms, saw the promotion ${(timings?.announcedAt ?? 0) - frozenAt} ms, switched ${(timings?.switchedAt ?? 0) - (timings?.announcedAt ?? 0)} ms later (${timings?.queued} pauses, ${timings?.retried} reruns); first write to the shard answered ${resumedAt - (timings?.switchedAt ?? 0)} ms after the switch; other shards worst ${worst} ms; ${load.records.length} writes`,
     );
+  });
+});
+
+describe('ClusterClient when a replica dies', () => {
+  it('takes the killed replica out of the read rotation; reads of its shard keep working', {
+    timeout: 60_000,
+  }, async () => {
+    const { cluster, client } = await start(2);
+    const slot = cluster.slotOf('{reads}');
+    await client.write((m) => m.set('{reads}:k', 'v'), { idempotent: true });
+    // Both replicas of the shard in rotation (a fresh replica is "loading" until it has synced).
+    const shardIndex = cluster.shardIndexOf(slot);
+    const { master } = await cluster.shard({ slot });
+    const inRotation = () =>
+      client.topology().shards.find((s) => s.master?.address.port === master.port)?.replicas ?? [];
+    await vi.waitFor(() => expect(inRotation()).toHaveLength(2), { timeout: 15_000, interval: 20 });
+
+    const changes: TopologyEvent[] = [];
+    client.on('topology-change', (event) => changes.push(event));
+    const servedBy: { port: number; at: number }[] = [];
+    const failures: string[] = [];
+    let stop = false;
+    const reader = async () => {
+      while (!stop) {
+        try {
+          const value = await client.read(async (node, by) => {
+            // Routed when sent: a read sent before the removal may be answered after it.
+            const at = Date.now();
+            const v = await node.get('{reads}:k');
+            servedBy.push({ port: by.address.port, at });
+            return v;
+          });
+          if (value !== 'v') failures.push(`read ${value}`);
+        } catch (error) {
+          failures.push((error as Error).message);
+          // A read that fails at once must not starve the event loop (and the test's timers).
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    };
+    const readers = [reader(), reader(), reader()];
+    await vi.waitFor(
+      () => {
+        expect(failures.slice(0, 3)).toEqual([]);
+        expect(servedBy.length).toBeGreaterThan(50);
+      },
+      { timeout: 10_000 },
+    );
+
+    const killed = await cluster.killReplica({ slot }, 0);
+    const killedAt = Date.now();
+    // The client takes it out (the cluster's view, or a read it failed).
+    await vi.waitFor(
+      () => {
+        const removed = changes.find(
+          (e) => e.type === 'REPLICA_REMOVE' && e.replica.port === killed.port,
+        );
+        expect(removed).toBeDefined();
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    const removedAt = Date.now();
+    const served = servedBy.length;
+    await vi.waitFor(() => expect(servedBy.length).toBeGreaterThan(served + 50), {
+      timeout: 10_000,
+    });
+    stop = true;
+    await Promise.all(readers);
+
+    expect(failures).toEqual([]);
+    // Once out, no read is sent to it; the other replica serves the shard.
+    const afterRemoval = servedBy.filter((r) => r.at > removedAt);
+    expect(afterRemoval.filter((r) => r.port === killed.port)).toEqual([]);
+    const other = inRotation();
+    expect(other.map((r) => r.address.port)).not.toContain(killed.port);
+    expect(other).toHaveLength(1);
+    expect(afterRemoval.filter((r) => r.port === other[0]!.address.port).length).toBeGreaterThan(0);
+    expect(shardIndex).toBe(cluster.shardIndexOf(slot));
+    console.log(`replica kill: out of the rotation ${removedAt - killedAt} ms after the kill`);
   });
 });

@@ -184,7 +184,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       o.nodes.map((n) => ({ host: n.host, port: n.port })),
       {
         lazyConnect: true,
-        scaleReads: (nodes: Redis[]) => this.#route(nodes),
+        scaleReads: (nodes: (Redis | undefined)[]) => this.#route(nodes),
         ...(o.natMap === undefined ? {} : { natMap: (key: string) => this.#natMap(key) }),
         // Reconnects a lost cluster (every node down at once) while the client is open.
         clusterRetryStrategy: (times) =>
@@ -282,12 +282,17 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     return mapped === announced ? null : mapped;
   }
 
-  /** ioredis' scaleReads hook, for read-only commands: `nodes` serve the slot, master first. */
-  #route(nodes: Redis[]): Redis {
+  /**
+   * ioredis' scaleReads hook, for read-only commands: `nodes` serve the slot, master first. An
+   * entry is `undefined` when the slot map names a node ioredis has no connection to (a replica
+   * just killed, or not connected yet): it is never chosen, and with no master connection
+   * ioredis picks a node itself (which redirects it).
+   */
+  #route(nodes: (Redis | undefined)[]): Redis {
     const call = this.#reads.getStore();
-    const master = nodes[0]!;
+    const master = nodes[0] as Redis;
     if (call === undefined) return master; // a read-only command inside write(): the master
-    const keys = nodes.map((n) => nodeKey({ host: n.options.host!, port: n.options.port! }));
+    const keys = nodes.map((n) => (n === undefined ? '' : keyOf(n)));
     const readable = this.#failedReplicas.size === 0 ? this.#readable : this.#healthyNow();
     const choice = chooseReadNode(keys, call, readable, this.#options.random);
     if (choice.refused) {
@@ -295,7 +300,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       return master;
     }
     const index = choice.index;
-    const node = nodes[index]!;
+    const node = nodes[index];
+    if (node === undefined) return master;
     const address = { host: node.options.host!, port: node.options.port! };
     if (index === 0) {
       this.#counts.masterReads++;
