@@ -41,6 +41,30 @@ export class WriteNotSentError extends Error {
   override readonly name = 'WriteNotSentError';
 }
 
+/**
+ * The connection a durable write was to run on could not be opened: the node refused or dropped
+ * it while it opened (a node Sentinel reconfigures at a failover kills its clients' connections,
+ * `CLIENT KILL TYPE normal`). Nothing was sent; the node's connections are not to be trusted.
+ */
+export class WriteConnectionFailedError extends Error {
+  override readonly name = 'WriteConnectionFailedError';
+}
+
+/**
+ * Why the writes of a round fail when their connection could not be opened: those not sent yet
+ * with {@link WriteConnectionFailedError}; those that ran and wait for a `WAIT` (on a connection
+ * that broke since) as a lost connection (they may or may not survive).
+ */
+function unopenedError(entry: Entry, cause: unknown): Error {
+  return entry.ran
+    ? new Error('Connection is closed. (the connection for its WAIT could not be opened again)', {
+        cause,
+      })
+    : new WriteConnectionFailedError('the connection for the write could not be opened', {
+        cause,
+      });
+}
+
 /** Why a queued write fails when its node leaves its role. */
 function leftError(entry: Entry): Error {
   return entry.ran
@@ -165,7 +189,9 @@ export class DurableWrites {
     try {
       redis = await this.connection();
     } catch (error) {
-      for (const entry of round) entry.reject(error);
+      // Not the error itself: a failed open (CONNECTION_FAILED, "Connection is closed." as its
+      // cause) is not one of a command, and would reach the caller as it is.
+      for (const entry of round) entry.reject(unopenedError(entry, error));
       return;
     }
     if (this.#closed) {

@@ -3,7 +3,7 @@
  * pure functions of the error and what the caller knows, so that each rule has a unit test and
  * the operation runner (operations.ts) only carries decisions out.
  */
-import { WriteNotSentError } from './durable.js';
+import { WriteConnectionFailedError, WriteNotSentError } from './durable.js';
 import {
   isConnectionFailure,
   isReadonlyError,
@@ -69,6 +69,9 @@ function connectionVerdict(error: unknown): NodeVerdict {
  * A write the master failed:
  * - never sent (the master was left before it went out): nothing ran, so it is run again on the
  *   new master, idempotent or not;
+ * - never sent because its connection could not be opened (the node dropped or refused it, as
+ *   a node Sentinel reconfigures does): the node is left and the write run again, idempotent or
+ *   not, while `failoverTimeout` lasts;
  * - `READONLY`: the node was demoted and refused it, nothing ran: one retry on the real master;
  * - no reply (connection lost, timeout): it may have run. An idempotent write is run again while
  *   `failoverTimeout` lasts; any other rejects with `COMMAND_MAY_HAVE_EXECUTED`;
@@ -76,6 +79,13 @@ function connectionVerdict(error: unknown): NodeVerdict {
  */
 export function decideWriteFailure(error: unknown, context: WriteFailureContext): FailureDecision {
   if (error instanceof WriteNotSentError) return { outcome: 'rerun', node: 'keep' };
+  if (error instanceof WriteConnectionFailedError) {
+    // Nothing ran, so idempotent or not it may run on the master of then; the node dropped or
+    // refused our connection, so it is left (and verified again) rather than dialled in a loop.
+    return context.elapsed >= context.failoverTimeout
+      ? { outcome: 'reject-unavailable', node: 'drop-connection-lost' }
+      : { outcome: 'rerun', node: 'drop-connection-lost' };
+  }
   if (isReadonlyError(error)) {
     return context.readonlyRetried
       ? { outcome: 'rethrow', node: 'drop-readonly' }

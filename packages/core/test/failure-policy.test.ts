@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WriteNotSentError } from '../src/durable.js';
+import { WriteConnectionFailedError, WriteNotSentError } from '../src/durable.js';
 import {
   decideMasterReadFailure,
   decideReplicaReadFailure,
@@ -18,6 +18,12 @@ const timedOut = new Error('Command timed out');
 const loading = new Error('LOADING Redis is loading the dataset in memory');
 const wrongType = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
 const notSent = new WriteNotSentError('the node left its role before the write was sent');
+const unopened = new WriteConnectionFailedError(
+  'the connection for the write could not be opened',
+  {
+    cause: new Error('could not connect to 127.0.0.1:6379: Connection is closed.'),
+  },
+);
 
 const write = (overrides: Partial<WriteFailureContext> = {}): WriteFailureContext => ({
   idempotent: false,
@@ -51,6 +57,19 @@ describe('decideWriteFailure', () => {
     expect(decideWriteFailure(timedOut, write({ idempotent: true, elapsed: 9_999 }))).toEqual({
       outcome: 'rerun',
       node: 'suspect',
+    });
+  });
+
+  it('a write whose connection could not be opened never ran: run again, idempotent or not, the node left', () => {
+    for (const idempotent of [false, true]) {
+      expect(decideWriteFailure(unopened, write({ idempotent, elapsed: 9_999 }))).toEqual({
+        outcome: 'rerun',
+        node: 'drop-connection-lost',
+      });
+    }
+    expect(decideWriteFailure(unopened, write({ elapsed: 10_000 }))).toEqual({
+      outcome: 'reject-unavailable',
+      node: 'drop-connection-lost',
     });
   });
 
