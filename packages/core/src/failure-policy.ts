@@ -112,9 +112,17 @@ export function decideReplicaReadFailure(error: unknown): FailureDecision {
 /**
  * A read the master failed: reads are safe to repeat, so a failure of the node runs it once more
  * (`mayRetry`) on whichever node is master then; what the failure says about the master is acted
- * on as for a write.
+ * on as for a write. A read whose connection broke after writes had moved to another master
+ * (`replaced`: the client closes the old master's connection when it switches) failed because of
+ * the switch, not of a node: it runs on the new master, its one retry used or not (each such run
+ * needs another switch, so it cannot loop).
  */
-export function decideMasterReadFailure(error: unknown, mayRetry: boolean): FailureDecision {
+export function decideMasterReadFailure(
+  error: unknown,
+  mayRetry: boolean,
+  replaced = false,
+): FailureDecision {
+  if (replaced && isConnectionFailure(error)) return { outcome: 'rerun', node: 'keep' };
   if (!mayRetry || !isRetryableReadError(error)) return { outcome: 'rethrow', node: 'keep' };
   if (isReadonlyError(error)) return { outcome: 'rerun', node: 'drop-readonly' };
   if (isConnectionFailure(error)) return { outcome: 'rerun', node: connectionVerdict(error) };

@@ -260,7 +260,10 @@ export class OperationRunner {
   #readOnNode<T>(node: DataNode, fn: ReadCallback<T>, mayRetry: boolean): Promise<T> {
     this.masterReads++;
     return attemptRead(fn, node, 'master').catch(async (error: unknown) => {
-      const decision = decideMasterReadFailure(error, mayRetry);
+      // Writes moved to another master while this ran: the switch closed its connection.
+      const current = this.master.node;
+      const replaced = current !== undefined && current !== node;
+      const decision = decideMasterReadFailure(error, mayRetry, replaced);
       if (decision.outcome !== 'rerun') throw error;
       // Reads are safe to repeat: once more, on whichever node is master then.
       this.readRetries++;

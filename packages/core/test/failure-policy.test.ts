@@ -130,6 +130,17 @@ describe('decideReplicaReadFailure', () => {
 });
 
 describe('decideMasterReadFailure', () => {
+  it('a read whose master was replaced while it ran (the switch closed it) runs on the new one, its retry used or not', () => {
+    for (const mayRetry of [false, true]) {
+      expect(decideMasterReadFailure(connectionClosed, mayRetry, true)).toEqual({
+        outcome: 'rerun',
+        node: 'keep',
+      });
+    }
+    // Its own error is still the caller's.
+    expect(decideMasterReadFailure(wrongType, false, true).outcome).toBe('rethrow');
+  });
+
   it('runs a read the master failed once more, acting on what the failure says of the master', () => {
     expect(decideMasterReadFailure(readonly, true)).toEqual({
       outcome: 'rerun',
