@@ -7,6 +7,7 @@ import {
   sentinelOptions,
   withTimeout,
 } from './connections.js';
+import { closedError } from './context.js';
 import {
   MasterNameUnknownError,
   NoSentinelReachableError,
@@ -50,7 +51,12 @@ export class SentinelLink {
   private connection: { address: NodeAddress; redis: Redis } | undefined;
   private readonly secrets: (string | undefined)[];
   private stopped = false;
+  // Connections being opened (a survey's, or the link's own): shutdown() closes them too.
   private readonly surveying = new Set<Redis>();
+  // Connections closed (a query cut short, a sentinel dropped) whose socket has not closed yet:
+  // until it has, ioredis keeps their commands' timeouts and its disconnectTimeout armed, so
+  // shutdown() waits for them too.
+  private readonly closing = new Set<Redis>();
   // Learnt sentinels forgotten (see forget()): not learnt again while the peers still list them.
   private readonly forgotten = new Set<string>();
 
@@ -194,8 +200,16 @@ export class SentinelLink {
   }
 
   close(): void {
-    if (this.connection) closeNow(this.connection.redis);
+    if (this.connection) this.closeConnection(this.connection.redis);
     this.connection = undefined;
+  }
+
+  /** Closes `redis` now; shutdown() waits until it has ended. */
+  private closeConnection(redis: Redis): void {
+    closeNow(redis);
+    if (redis.status === 'end') return;
+    this.closing.add(redis);
+    redis.once('end', () => this.closing.delete(redis));
   }
 
   /**
@@ -207,7 +221,8 @@ export class SentinelLink {
     const open = [...this.surveying];
     if (this.connection) open.push(this.connection.redis);
     this.close();
-    for (const redis of this.surveying) closeNow(redis);
+    for (const redis of this.surveying) this.closeConnection(redis);
+    open.push(...this.closing);
     await Promise.all(
       open.map((redis) =>
         redis.status === 'end'
@@ -234,7 +249,7 @@ export class SentinelLink {
       return undefined;
     } finally {
       this.surveying.delete(redis);
-      closeNow(redis);
+      this.closeConnection(redis);
     }
   }
 
@@ -298,7 +313,17 @@ export class SentinelLink {
     redis.on('error', (error: Error) => {
       if (redis.status === 'ready') this.onConnectionError(error);
     });
-    await openConnection(redis, address, budget, this.secrets, 'sentinel');
+    // A query cut short by its deadline goes on opening: shutdown() closes it meanwhile too.
+    this.surveying.add(redis);
+    try {
+      await openConnection(redis, address, budget, this.secrets, 'sentinel');
+    } finally {
+      this.surveying.delete(redis);
+    }
+    if (this.stopped) {
+      this.closeConnection(redis);
+      throw closedError();
+    }
     this.connection = { address, redis };
     return redis;
   }

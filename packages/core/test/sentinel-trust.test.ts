@@ -189,6 +189,28 @@ describe('close() leaves nothing behind', () => {
     expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
+  it('after connect() failed with MASTER_UNAVAILABLE while a sentinel query was cut short at its deadline', async () => {
+    // The sentinel names a node that refuses connections, then stops answering: the query that
+    // starts before the deadline is cut short by it, with its commands in flight.
+    let queries = 0;
+    const sentinel = await fakeSentinel({
+      master: (name) =>
+        queries++ === 0 && name === MASTER_NAME ? ['127.0.0.1', String(refusing.port)] : 'hang',
+    });
+    const refusing = await closedPort();
+    const timers = recordTimers();
+    // The second query waits for the sentinel until connect()'s deadline (its commands'
+    // timeout is sentinelTimeout): seen in CI with the default-sized sentinelTimeout at the
+    // deadline, 4 command timers and ioredis' disconnectTimeout outlived close().
+    const c = client([sentinel], { connectTimeout: 1000, sentinelTimeout: 5000 });
+    const error = await c.connect().catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
+    expect(queries, 'a second query, cut short by the deadline').toBeGreaterThan(1);
+    await c.close();
+    timers.stop();
+    expect(timers.pending(), timers.origins()).toEqual([]);
+  });
+
   it('after a watched sentinel went away (its subscription between reconnect attempts)', async () => {
     const master = await fakeDataNode(masterRole);
     const doomed = await knows(at(master), { other: subscribeOk });
