@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createClusterClient } from '@sentinelkit/core';
+import { createClusterClient, type FailoverTimings } from '@sentinelkit/core';
 import {
   type ClusterTopology,
   startClusterTopology,
@@ -49,6 +49,8 @@ const END_MARKER = '<!-- cluster-failover:end -->';
 interface Subject {
   send: Send;
   close(): Promise<void>;
+  /** The client's own timings of the failover (sentinelkit's `MASTER_CHANGE`), if it has any. */
+  timings?(): FailoverTimings | undefined;
 }
 
 interface ClientEntry {
@@ -66,11 +68,16 @@ const CLIENTS = {
     connect: async (cluster) => {
       const client = createClusterClient(cluster.location);
       client.on('error', () => {});
+      let timings: FailoverTimings | undefined;
+      client.on('topology-change', (event) => {
+        if (event.type === 'MASTER_CHANGE' && event.timings) timings ??= event.timings;
+      });
       await client.connect();
       return {
         send: (key, value) =>
           client.write((master) => master.set(key, value), { idempotent: true }),
         close: () => client.close(),
+        timings: () => timings,
       };
     },
   },
@@ -174,6 +181,8 @@ interface RunResult {
   /** Of those, acknowledged after the promotion. */
   missingAfterPromotion: number;
   errors: Record<string, number>;
+  /** sentinelkit's own MASTER_CHANGE timings: suspected − fault, seen − promotion, switched − seen. */
+  own: { suspected: number | undefined; seen: number; switched: number } | undefined;
 }
 
 /** Polls `node`'s `ROLE` every 5 ms until it says master; resolves with when it first did. */
@@ -273,6 +282,7 @@ async function runOnce(fault: Fault, client: ClientId, run: number, position: nu
     const unsettled = await writer.settle(SETTLE_MS);
     const records = writer.records;
     const acked = records.filter((r) => r.ok === true);
+    const timings = subject.timings?.();
     const missing = await missingWrites(cluster, acked);
 
     const onFailedShard = (r: WriteRecord) =>
@@ -313,6 +323,14 @@ async function runOnce(fault: Fault, client: ClientId, run: number, position: nu
       missingAfterPromotion: acked.filter((r) => missing.has(r.i) && (r.doneAt ?? 0) >= promotedAt)
         .length,
       errors,
+      own:
+        timings === undefined || timings.announcedAt === undefined
+          ? undefined
+          : {
+              suspected: timings.lostAt === undefined ? undefined : timings.lostAt - faultAt,
+              seen: timings.announcedAt - promotedAt,
+              switched: timings.switchedAt - timings.announcedAt,
+            },
     } satisfies RunResult;
   } finally {
     watch?.stop();
@@ -435,6 +453,20 @@ function goalList(results: readonly RunResult[]): string {
   return lines.length === 0 ? '' : `Goals (issue 17):\n\n${lines.join('\n')}`;
 }
 
+/** sentinelkit's own `MASTER_CHANGE` timings (`lostAt`, `announcedAt`, `switchedAt`), per fault. */
+function ownTimings(results: readonly RunResult[]): string {
+  const lines = FAULTS.flatMap((fault) => {
+    const own = runsOf(results, fault, 'sentinelkit').flatMap((r) => (r.own ? [r.own] : []));
+    if (own.length === 0) return [];
+    return [
+      `- ${fault}: suspected (\`lostAt\`) ${fmtSpread(own.map((o) => o.suspected))} ms after the fault; promotion seen (\`announcedAt\`) ${fmtSpread(own.map((o) => o.seen))} ms after it; slot map moved and old connection closed (\`switchedAt\`) ${fmtSpread(own.map((o) => o.switched))} ms after that (median / min / max).`,
+    ];
+  });
+  return lines.length === 0
+    ? ''
+    : `sentinelkit's own \`MASTER_CHANGE\` timings (its watchdog suspects a master that leaves a command unanswered for \`stallTimeout\`, 500 ms, or whose connection is lost, then reads the cluster's view every \`failoverPollInterval\`, 50 ms, from a replica of that shard):\n\n${lines.join('\n')}`;
+}
+
 function optionsTable(): string {
   return markdownTable(
     ['Property', 'Default', 'Description'],
@@ -491,7 +523,9 @@ Last run: ${date}; ${machine.cpus}; Node ${machine.node}; redis-server ${machine
 
 ${perFault}
 
-${goalList(results)}`)}
+${goalList(results)}
+
+${ownTimings(results)}`)}
 
 <details>
 <summary>Raw numbers, run by run</summary>

@@ -242,15 +242,19 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     if (cluster === undefined || this.#status !== 'ready') return;
     const now = performance.now();
     const waits = new Map<string, number | undefined>();
+    const answering = new Set<string>();
     for (const node of cluster.nodes('master')) {
-      waits.set(keyOf(node), oldestWait(node, this.#firstSeen, now));
+      const key = keyOf(node);
+      waits.set(key, oldestWait(node, this.#firstSeen, now));
+      if (node.status === 'ready') answering.add(key);
     }
     const stalled = stalledNodes(waits, this.#options.stallTimeout);
     let fresh = false;
     for (const key of stalled) fresh = this.#suspect(key) || fresh;
-    // A suspect that answers again is suspect no more (a slow command, not a hung node).
+    // A suspect that answers again is suspect no more (a slow command, not a hung node). A new
+    // connection to a dead or frozen master never gets ready: its master stays suspect.
     for (const key of [...this.#suspects.keys()]) {
-      if (waits.has(key) && !stalled.has(key)) this.#suspects.delete(key);
+      if (answering.has(key) && !stalled.has(key)) this.#suspects.delete(key);
     }
     if (fresh) this.#pollSoon();
   }
