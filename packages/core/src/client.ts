@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { refusalOf } from './command-policy.js';
-import { connectionSetup, type Redis, secretsOf } from './connections.js';
+import { ClosingConnections, connectionSetup, type Redis, secretsOf } from './connections.js';
 import { type ClientContext, closedError } from './context.js';
 import type { RoutedClient, RoutedClientStats, RoutedTopology } from './contract.js';
 import { type NodeView, type ServedBy, waitForEnd } from './data-node.js';
@@ -114,6 +114,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
       options,
       secrets,
       setup: connectionSetup(options),
+      closing: new ClosingConnections(),
       report: (error) => {
         if (this.listenerCount('error') === 0) return;
         const reported = this.#errorThrottle.admit(asReportable(error, secrets));
@@ -315,7 +316,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> implement
     const sentinels = this.#sentinels.close();
     const connections = this.#rotation.removeAll();
     if (master) connections.push(master.redis);
-    await Promise.all([sentinels, ...connections.map(waitForEnd)]);
+    await Promise.all([sentinels, ...connections.map(waitForEnd), this.#context.closing.ended()]);
   }
 
   override toString(): string {

@@ -245,6 +245,33 @@ export function closeNow(redis: Redis): void {
 }
 
 /**
+ * Connections closed and not ended yet. ioredis ends a closed connection on a later turn of the
+ * event loop, its disconnect timer and its commands' timers running until then: whoever closes
+ * them here waits in {@link ClosingConnections.ended} (the client's `close()`), so that no socket
+ * or timer outlives it, also of a connection cut short at a deadline and forgotten.
+ */
+export class ClosingConnections {
+  readonly #open = new Set<Redis>();
+
+  /** Closes `redis` now (see {@link closeNow}); {@link ended} waits for it. */
+  close(redis: Redis): void {
+    closeNow(redis);
+    if (redis.status === 'end' || this.#open.has(redis)) return;
+    this.#open.add(redis);
+    redis.once('end', () => this.#open.delete(redis));
+  }
+
+  /** Resolves once every connection closed here, before or while waiting, has ended. */
+  async ended(): Promise<void> {
+    while (this.#open.size > 0) {
+      await Promise.all(
+        [...this.#open].map((redis) => new Promise((resolve) => redis.once('end', resolve))),
+      );
+    }
+  }
+}
+
+/**
  * `error` from a command a connection needs to be usable (the master check's
  * `ROLE`) as a {@link ConnectionSetupError} when it will not go away (an ACL
  * user without the command), else `error` itself.

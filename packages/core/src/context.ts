@@ -1,4 +1,4 @@
-import type { ConnectionSetup } from './connections.js';
+import type { ClosingConnections, ConnectionSetup } from './connections.js';
 import { SentinelKitError } from './errors.js';
 import type { TopologyEvent } from './events.js';
 import type { ResolvedSentinelClientOptions } from './options.js';
@@ -12,6 +12,8 @@ export interface ClientContext {
   readonly options: ResolvedSentinelClientOptions;
   readonly secrets: readonly (string | undefined)[];
   readonly setup: ConnectionSetup;
+  /** Data connections closed and not ended yet: the client's `close()` waits for them. */
+  readonly closing: ClosingConnections;
   /** A background problem: emitted as `'error'` (throttled, secrets redacted) when listened to. */
   report(error: unknown): void;
   emit(event: TopologyEvent): void;

@@ -5,7 +5,7 @@
  */
 import { isPermanentSetupError } from './connection-errors.js';
 import {
-  closeNow,
+  type ClosingConnections,
   type DataNodeOptions,
   dataNodeOptions,
   openConnection,
@@ -44,6 +44,7 @@ export class DataNode {
   #replicationInfo: Promise<ReplicationInfo | undefined> | undefined;
   readonly #commandTimeout: number;
   readonly #unwatch: StopWatching[] = [];
+  readonly #closing: ClosingConnections;
 
   constructor(
     readonly announced: NodeAddress,
@@ -52,7 +53,9 @@ export class DataNode {
     options: DataNodeOptions,
     commandTimeout: number,
     open: (redis: Redis) => Promise<void>,
+    closing: ClosingConnections,
   ) {
+    this.#closing = closing;
     this.key = formatAddress(announced);
     this.#commandTimeout = commandTimeout;
     this.#unwatch.push(watchCommandTimeouts(redis, commandTimeout));
@@ -89,7 +92,7 @@ export class DataNode {
       this.#unwatch.push(watchCommandTimeouts(redis, this.#commandTimeout));
       await open(redis);
       // The node may have lost its role while this opened: do not leak it.
-      if (this.redis.status === 'end') closeNow(redis);
+      if (this.redis.status === 'end') this.#closing.close(redis);
       return redis;
     })();
     return this.#durable;
@@ -101,10 +104,13 @@ export class DataNode {
 
   /** Closes at once: commands in flight fail now, and a frozen peer gets nothing more from us. */
   close(): void {
-    closeNow(this.redis);
+    this.#closing.close(this.redis);
     for (const unwatch of this.#unwatch) unwatch();
     this.durableWrites.close();
-    this.#durable?.then(closeNow, () => undefined);
+    this.#durable?.then(
+      (durable) => this.#closing.close(durable),
+      () => undefined,
+    );
   }
 }
 
@@ -118,8 +124,14 @@ export function newDataNode(context: ClientContext, announced: NodeAddress): Dat
   redis.on('error', (error: Error) => {
     if (redis.status === 'ready') context.report(error);
   });
-  return new DataNode(announced, address, redis, nodeOptions, options.commandTimeout, (durable) =>
-    openConnection(durable, address, options.connectTimeout, secrets, 'data', setup),
+  return new DataNode(
+    announced,
+    address,
+    redis,
+    nodeOptions,
+    options.commandTimeout,
+    (durable) => openConnection(durable, address, options.connectTimeout, secrets, 'data', setup),
+    context.closing,
   );
 }
 

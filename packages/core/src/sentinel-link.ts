@@ -1,6 +1,6 @@
 import { ConnectionSetupError, closedBeforeReplyHint } from './connection-errors.js';
 import {
-  closeNow,
+  ClosingConnections,
   messageOf,
   openConnection,
   Redis,
@@ -56,7 +56,7 @@ export class SentinelLink {
   // Connections closed (a query cut short, a sentinel dropped) whose socket has not closed yet:
   // until it has, ioredis keeps their commands' timeouts and its disconnectTimeout armed, so
   // shutdown() waits for them too.
-  private readonly closing = new Set<Redis>();
+  private readonly closing = new ClosingConnections();
   // Learnt sentinels forgotten (see forget()): not learnt again while the peers still list them.
   private readonly forgotten = new Set<string>();
 
@@ -206,10 +206,7 @@ export class SentinelLink {
 
   /** Closes `redis` now; shutdown() waits until it has ended. */
   private closeConnection(redis: Redis): void {
-    closeNow(redis);
-    if (redis.status === 'end') return;
-    this.closing.add(redis);
-    redis.once('end', () => this.closing.delete(redis));
+    this.closing.close(redis);
   }
 
   /**
@@ -222,14 +219,14 @@ export class SentinelLink {
     if (this.connection) open.push(this.connection.redis);
     this.close();
     for (const redis of this.surveying) this.closeConnection(redis);
-    open.push(...this.closing);
-    await Promise.all(
-      open.map((redis) =>
+    await Promise.all([
+      ...open.map((redis) =>
         redis.status === 'end'
           ? undefined
           : new Promise<void>((resolve) => redis.once('end', () => resolve())),
       ),
-    );
+      this.closing.ended(),
+    ]);
   }
 
   private async askOnce(

@@ -211,6 +211,21 @@ describe('close() leaves nothing behind', () => {
     expect(timers.pending(), timers.origins()).toEqual([]);
   });
 
+  it('after connect() failed with MASTER_UNAVAILABLE while the master check was cut short at its deadline', async () => {
+    // The named node accepts the connection but never answers ROLE: the check is cut short by
+    // connect()'s deadline and its connection closed, with ioredis' disconnect timer running
+    // until the socket has ended.
+    const silent = await fakeDataNode(() => 'hang');
+    const sentinel = await knows(at(silent));
+    const timers = recordTimers();
+    const c = client([sentinel], { connectTimeout: 500 });
+    const error = await c.connect().catch((e: unknown) => e);
+    expect(isSentinelKitError(error, 'MASTER_UNAVAILABLE')).toBe(true);
+    await c.close();
+    timers.stop();
+    expect(timers.pending(), timers.origins()).toEqual([]);
+  });
+
   it('after a watched sentinel went away (its subscription between reconnect attempts)', async () => {
     const master = await fakeDataNode(masterRole);
     const doomed = await knows(at(master), { other: subscribeOk });
