@@ -43,31 +43,6 @@ describe('on a Redis Cluster, from a redis+cluster:// location', () => {
   });
 });
 
-/**
- * Waits until every replica has applied what its master had when called (replication offsets),
- * so that reads on replicas see the writes before. Not `EXISTS` on the replicas: a cluster
- * replica answers MOVED to a connection that did not say READONLY.
- */
-async function untilReplicasCaughtUp(): Promise<void> {
-  const offset = (info: unknown, field: string) =>
-    Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? Number.NaN);
-  for (const shard of await cluster.shards()) {
-    const target = offset(
-      await cluster.command(shard.master, 'INFO', 'replication'),
-      'master_repl_offset',
-    );
-    await vi.waitFor(
-      async () => {
-        for (const node of shard.replicas) {
-          const info = await cluster.command(node, 'INFO', 'replication');
-          expect(offset(info, 'slave_repl_offset')).toBeGreaterThanOrEqual(target);
-        }
-      },
-      { timeout: 5000, interval: 20 },
-    );
-  }
-}
-
 describe('multi-key writes and lookups across shards', () => {
   const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
   const shardsOf = (stored: string[]) =>
@@ -77,7 +52,7 @@ describe('multi-key writes and lookups across shards', () => {
     const keyv = createKeyv(cluster.location, { namespace: 'sm', throwOnErrors: true });
     expect(shardsOf(keys.map((k) => `sm:${k}`))).toBe(3);
     await keyv.setMany(keys.map((key, i) => ({ key, value: i, ttl: 60_000 })));
-    await untilReplicasCaughtUp();
+    await cluster.waitForReplication();
     // The store's own client calls a replica readable once its poll (every second) has seen it
     // past loading: on this fresh cluster, maybe not yet.
     const client = (keyv.store as SentinelKeyvStore).client;
@@ -107,13 +82,13 @@ describe('multi-key writes and lookups across shards', () => {
     });
     expect(shardsOf(keys.map((k) => `lm:${k}`))).toBe(3);
     await store.mset(keys.map((key, i) => [key, { i }]));
-    await untilReplicasCaughtUp();
+    await cluster.waitForReplication();
     expect(await store.mget(...keys, 'absent')).toEqual([
       ...keys.map((_, i) => ({ i })),
       undefined,
     ]);
     await store.mdel(...keys);
-    await untilReplicasCaughtUp();
+    await cluster.waitForReplication();
     expect(await store.mget(...keys)).toEqual(keys.map(() => undefined));
     await store.disconnect();
   });

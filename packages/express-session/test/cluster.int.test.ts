@@ -30,27 +30,6 @@ async function untilReplicasInRotation(c: ClusterClient): Promise<void> {
   );
 }
 
-/** Waits until every replica has applied what its master had when called (replication offsets). */
-async function untilReplicasCaughtUp(): Promise<void> {
-  const offset = (info: unknown, field: string) =>
-    Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? Number.NaN);
-  for (const shard of await cluster.shards()) {
-    const target = offset(
-      await cluster.command(shard.master, 'INFO', 'replication'),
-      'master_repl_offset',
-    );
-    await vi.waitFor(
-      async () => {
-        for (const node of shard.replicas) {
-          const info = await cluster.command(node, 'INFO', 'replication');
-          expect(offset(info, 'slave_repl_offset')).toBeGreaterThanOrEqual(target);
-        }
-      },
-      { timeout: 5000, interval: 20 },
-    );
-  }
-}
-
 beforeAll(async () => {
   cluster = await startClusterTopology({ masters: 3, replicasPerMaster: 1 });
   client = createClusterClient(cluster.location, { healthPollInterval: 200 });
@@ -76,7 +55,7 @@ describe('the session store on a Redis Cluster', () => {
     const shardOf = (id: string) => cluster.shardIndexOf(cluster.slotOf(`${store.prefix}${id}`));
     expect(new Set(ids.map(shardOf)).size).toBe(3);
     await Promise.all(ids.map((id, i) => store.set(id, sessionData({ i }))));
-    await untilReplicasCaughtUp();
+    await cluster.waitForReplication();
 
     // A heartbeat key per shard, hash-tagged into a slot of that shard, on every master.
     const heartbeats = await Promise.all(

@@ -46,30 +46,6 @@ async function untilHealth(check: (body: Record<string, unknown>) => void, timeo
   );
 }
 
-/**
- * Waits until every replica of `key`'s shard has applied what its master had when called (its
- * replication offset reached the master's), polled for 5 s at most. Not `EXISTS` on the
- * replicas: a cluster replica answers MOVED to a connection that did not say READONLY.
- */
-async function untilOnShardReplicas(key: string): Promise<void> {
-  const shard = await cluster.shardForSlot(cluster.slotOf(key));
-  const offset = (info: unknown, field: string) =>
-    Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? Number.NaN);
-  const target = offset(
-    await cluster.command(shard.master, 'INFO', 'replication'),
-    'master_repl_offset',
-  );
-  await vi.waitFor(
-    async () => {
-      for (const node of shard.replicas) {
-        const info = await cluster.command(node, 'INFO', 'replication');
-        expect(offset(info, 'slave_repl_offset')).toBeGreaterThanOrEqual(target);
-      }
-    },
-    { timeout: 5000, interval: 20 },
-  );
-}
-
 beforeAll(async () => {
   cluster = await startClusterTopology({ masters: 3, replicasPerMaster: 1 });
   const ref = await Test.createTestingModule({
@@ -117,7 +93,7 @@ describe('SentinelModule and SentinelCacheModule on a cluster location', () => {
     const first = await request(server).get('/cached/c1').expect(200);
     // Cache reads go to a replica of the key's shard: the entry must have reached it first (as
     // app.int waits under Sentinel), or the second request misses and runs the handler again.
-    await untilOnShardReplicas('app:/cached/c1');
+    await cluster.waitForReplication();
     const again = await request(server).get('/cached/c1').expect(200);
     expect(again.body).toEqual(first.body);
   });

@@ -39,6 +39,11 @@ export { CLUSTER_SLOTS } from './cluster-view.js';
 const POLL_INTERVAL_MS = 50;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A field of `INFO replication` as a number (`NaN` when absent: never "caught up"). */
+function replicationOffset(info: unknown, field: string): number {
+  return Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? Number.NaN);
+}
+
 /**
  * Which shard a fault or a wait is about: `{ shard: i }` (shards are numbered by their lowest
  * slot, from 0; slots never move, so the number holds across failovers) or `{ slot: n }` (the
@@ -273,6 +278,36 @@ export class ClusterTopology {
     this.replacing.set(shard.index, shard.master);
     await this.command(replica, 'CLUSTER', 'FAILOVER', ...(options.mode ? [options.mode] : []));
     return replica;
+  }
+
+  /**
+   * Resolves once every replica has applied what its master had when this was called: each
+   * shard's `master_repl_offset`, reached by its replicas' `slave_repl_offset` (polled 20 ms
+   * apart: replication announces nothing). What a test waits for before reading on a replica
+   * what it just wrote. Rejects with `TIMEOUT` after `timeoutMs` (5 s by default).
+   */
+  async waitForReplication(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const shard of await this.shards()) {
+      const info = await this.command(shard.master, 'INFO', 'replication');
+      const target = replicationOffset(info, 'master_repl_offset');
+      for (const replica of shard.replicas) {
+        for (;;) {
+          const at = replicationOffset(
+            await this.command(replica, 'INFO', 'replication'),
+            'slave_repl_offset',
+          );
+          if (at >= target) break;
+          if (Date.now() > deadline) {
+            throw new TopologyError(
+              'TIMEOUT',
+              `replica ${replica.host}:${replica.port} of shard ${shard.index} at replication offset ${at}, its master at ${target}, after ${timeoutMs} ms`,
+            );
+          }
+          await delay(20);
+        }
+      }
+    }
   }
 
   /**

@@ -83,6 +83,18 @@ describe('startClusterTopology() (one shared cluster: nothing here breaks it)', 
     }
   });
 
+  it('waitForReplication() resolves once every replica holds what its master held when called', async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `cluster-replicated:${i}`);
+    for (const key of keys) await cluster.command(await cluster.masterForKey(key), 'SET', key, 'x');
+    await cluster.waitForReplication();
+    for (const shard of await cluster.shards()) {
+      const keysOn = async (node: (typeof shard)['master']) =>
+        infoField(await cluster.command(node, 'INFO', 'keyspace'), 'db0');
+      const onMaster = await keysOn(shard.master);
+      for (const replica of shard.replicas) expect(await keysOn(replica)).toBe(onMaster);
+    }
+  });
+
   it('commandCalls() counts the commands each node ran since resetCommandStats()', async () => {
     const client = new Cluster(cluster.startupNodes);
     try {
