@@ -1,6 +1,12 @@
 import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
-import { decideClusterWrite, isSlotUnavailable, shouldRetryRead } from '../src/cluster/failure.js';
+import {
+  decideClusterWrite,
+  isNotRun,
+  isSlotUnavailable,
+  SENT_BEFORE_CLOSE,
+  shouldRetryRead,
+} from '../src/cluster/failure.js';
 import {
   groupKeysByNode,
   keyInShardOf,
@@ -140,24 +146,60 @@ describe('what the cluster client does with a failure', () => {
     elapsed,
     failoverTimeout: 1000,
   });
+  // Never written: ioredis failed it from the offline queue of a closing connection.
   const closed = new Error('Connection is closed.');
+  // Written, its reply lost when the connection closed (sent-commands.ts).
+  const sent = new Error(SENT_BEFORE_CLOSE);
   const exhausted = new Error(
     'Too many Cluster redirections. Last error: Error: Connection is closed.',
   );
+  const exhaustedOnMoved = new Error(
+    'Too many Cluster redirections. Last error: ReplyError: MOVED 866 127.0.0.1:7001',
+  );
+  const exhaustedOnSent = new Error(
+    `Too many Cluster redirections. Last error: Error: ${SENT_BEFORE_CLOSE}`,
+  );
+  const exhaustedOnTimeout = new Error(
+    'Too many Cluster redirections. Last error: Error: Command timed out',
+  );
+  const aborted = new Error('Command aborted due to connection close');
   const clusterDown = new Error('CLUSTERDOWN The cluster is down');
 
   it('runs an idempotent write again while the slot has no master, within failoverTimeout', () => {
-    expect(decideClusterWrite(closed, ctx(true))).toBe('rerun');
-    expect(decideClusterWrite(exhausted, ctx(true))).toBe('rerun');
+    for (const error of [closed, sent, exhausted, exhaustedOnSent, aborted, clusterDown]) {
+      expect(decideClusterWrite(error, ctx(true))).toBe('rerun');
+    }
     expect(decideClusterWrite(new Error('Command timed out'), ctx(true))).toBe('rerun');
-    expect(decideClusterWrite(closed, ctx(true, 1000))).toBe('reject-unavailable');
+    expect(decideClusterWrite(sent, ctx(true, 1000))).toBe('reject-unavailable');
+    expect(decideClusterWrite(closed, ctx(false, 1000))).toBe('reject-unavailable');
   });
 
-  it('rejects a non-idempotent write whose reply was lost, reruns one refused unrun', () => {
-    expect(decideClusterWrite(closed, ctx(false))).toBe('reject-may-have-executed');
-    expect(decideClusterWrite(exhausted, ctx(false))).toBe('reject-may-have-executed');
-    expect(decideClusterWrite(clusterDown, ctx(false))).toBe('rerun');
-    expect(decideClusterWrite(new Error('TRYAGAIN x'), ctx(false))).toBe('rerun');
+  it('rejects a non-idempotent write whose reply was lost (sent, then closed or timed out)', () => {
+    for (const error of [
+      sent,
+      aborted,
+      new Error('Command timed out'),
+      exhaustedOnSent,
+      exhaustedOnTimeout,
+    ]) {
+      expect(decideClusterWrite(error, ctx(false))).toBe('reject-may-have-executed');
+    }
+  });
+
+  it('reruns a non-idempotent write that never ran: refused, or never written', () => {
+    for (const error of [
+      closed,
+      exhausted,
+      exhaustedOnMoved,
+      clusterDown,
+      new Error('TRYAGAIN x'),
+      new Error('MASTERDOWN x'),
+    ]) {
+      expect(isNotRun(error)).toBe(true);
+      expect(decideClusterWrite(error, ctx(false))).toBe('rerun');
+    }
+    expect(isNotRun(sent)).toBe(false);
+    expect(isNotRun(new Error('Too many Cluster redirections.'))).toBe(false);
   });
 
   it("leaves the command's own errors to the caller", () => {

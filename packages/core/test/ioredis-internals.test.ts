@@ -11,6 +11,8 @@ import { Socket } from 'node:net';
 import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
 import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTION_CLOSED, SENT_BEFORE_CLOSE } from '../src/cluster/failure.js';
+import { failWrittenCommandsAsSent } from '../src/cluster/sent-commands.js';
 import { oldestWait } from '../src/cluster/watchdog.js';
 import { DurableConnection } from '../src/durable.js';
 import { corkUntilTickEnd } from '../src/tick.js';
@@ -203,5 +205,34 @@ describe('ioredis internals the core relies on', () => {
       'function',
     );
     cluster.disconnect();
+  });
+
+  it('a closing connection fails its queues through `flushQueue`, written commands apart from unwritten ones (cluster/sent-commands.ts)', async () => {
+    // As a Cluster's node connections: no reconnection, so a close fails every queued command.
+    const { server } = await serverWithHeldReplies();
+    const redis = await connected((o) => new Redis(o), server);
+    failWrittenCommandsAsSent(redis);
+    const written = redis.get('held');
+    await expect.poll(() => server.commands.some((c) => c[0] === 'get')).toBe(true);
+    redis.stream.destroy();
+    await expect(written, 'a written command failed without flushQueue').rejects.toThrow(
+      SENT_BEFORE_CLOSE,
+    );
+
+    // Never written: its connection could not be opened (nothing listens on the port).
+    const refused = await startFakeRedis(async () => undefined);
+    const port = refused.port;
+    await refused.close();
+    const unopened = new Redis({ port, lazyConnect: true, retryStrategy: () => null });
+    unopened.on('error', () => {});
+    clients.push(unopened);
+    failWrittenCommandsAsSent(unopened);
+    const queued = unopened.get('k');
+    void unopened.connect().catch(() => {});
+    const error = await queued.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message, 'ioredis retries only this exact message').toBe(CONNECTION_CLOSED);
   });
 });

@@ -10,7 +10,8 @@
  *   slots go on; a master that leaves commands unanswered (frozen) or whose connection is lost
  *   is suspect, and the cluster's view is then read every `failoverPollInterval` (watchdog.ts);
  *   a poll that sees a new master refreshes ioredis' slot map from the node that said so and
- *   closes the old master's connection, so the writes it held run again on the new one;
+ *   closes the old master's connection, so the writes it held run again on the new one
+ *   (idempotent ones: a written command is never sent again by ioredis, sent-commands.ts);
  * - `eachMaster`: one run per shard, for SCAN sweeps.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -53,6 +54,7 @@ import {
   resolveClusterOptions,
 } from './options.js';
 import { chooseReadNode, type ReadRoute } from './routing.js';
+import { failWrittenCommandsAsSent } from './sent-commands.js';
 import {
   choosePollNode,
   oldestWait,
@@ -199,6 +201,9 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
           connectTimeout: o.connectTimeout,
           commandTimeout: o.commandTimeout,
           maxRetriesPerRequest: 1,
+          // Nodes never reconnect (ioredis' cluster default), so this never applies; off all
+          // the same: a written command is sent again only by the client's rules.
+          autoResendUnfulfilledCommands: false,
           // ioredis ends a node's socket gracefully and destroys it after this long if it is
           // still open. Its slot refresher disconnects a connection that was refused this way
           // too, whose socket never closes again: the default (2 s) timer then outlives close().
@@ -207,6 +212,9 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       },
     );
     this.#cluster = cluster;
+    // Before any command reaches a node: a command written when its connection closes is failed
+    // to the client's rules, not sent again by ioredis (sent-commands.ts).
+    cluster.on('+node', (redis: Redis) => failWrittenCommandsAsSent(redis));
     cluster.on('error', (error: Error) => this.#report(error));
     cluster.on('node error', (error: Error) => this.#report(error));
     cluster.on('-node', (redis: Redis) => this.#nodeLost(redis));

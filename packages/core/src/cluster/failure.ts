@@ -1,28 +1,73 @@
 /**
  * What the cluster client does with an operation that failed, as pure functions of the error
  * and what the caller said, so each rule has a unit test. ioredis' `Cluster` already follows
- * MOVED/ASK and retries a closed connection or CLUSTERDOWN for a while (`retryDelayOnFailover`
- * × `maxRedirections`, about 1.6 s); what it gives up on lands here.
+ * MOVED/ASK and retries CLUSTERDOWN, TRYAGAIN and a closed connection for a while
+ * (`retryDelayOnFailover` × `maxRedirections`, about 1.6 s); what it gives up on lands here.
+ *
+ * A command that was written to a node whose connection then closed is never sent again by
+ * ioredis: client.ts has each node fail it with {@link SENT_BEFORE_CLOSE} (sent-commands.ts),
+ * which ioredis does not retry. So, as under Sentinel, a write whose reply was lost runs again
+ * only if the caller said it is idempotent, and one never sent runs again whatever it is.
  */
 import { isConnectionFailure, isRetryableReadError } from '../failures.js';
 
 const REPLY_CODE = /^([A-Z]+)\b/;
+const LAST_ERROR = 'Last error: ';
+
+/**
+ * ioredis' message for a command it never wrote to a socket: failed from a connection's offline
+ * queue when it closed, or sent to a connection already ended. ioredis' `Cluster` runs such a
+ * command again after `retryDelayOnFailover`, and so may the client.
+ */
+export const CONNECTION_CLOSED = 'Connection is closed.';
+
+/**
+ * The message of a command its node's connection had written when it closed: the command may
+ * have run. ioredis' `Cluster` retries only {@link CONNECTION_CLOSED}, so it leaves these to the
+ * client's rules (as {@link isConnectionFailure}, which matches it).
+ */
+export const SENT_BEFORE_CLOSE =
+  'Connection is closed (the command was sent, its reply lost: it may have run).';
+
+// Replies saying the node ran nothing: the slot has no master now, is moving, or lives elsewhere.
+const NOT_RUN_CODES = new Set(['CLUSTERDOWN', 'TRYAGAIN', 'MASTERDOWN', 'MOVED', 'ASK']);
 
 /** ioredis gave up following a slot (its own retries ran out while the slot had no master). */
 export function isRedirectionsExhausted(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Too many Cluster redirections');
 }
 
-/** The cluster refused before running anything: the slot has no master now, or is moving. */
-export function isNotRunRefusal(error: unknown): boolean {
+/**
+ * Nothing ran: the cluster refused it (CLUSTERDOWN, TRYAGAIN, …), or it was never written
+ * ({@link CONNECTION_CLOSED}), or ioredis' retries ran out on such failures. ioredis counts only
+ * unrun attempts as redirections (a written command that lost its reply is not retried), but the
+ * last attempt may itself have been sent (its reply lost, or timed out): its error decides.
+ */
+export function isNotRun(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = REPLY_CODE.exec(error.message)?.[1];
-  return code === 'CLUSTERDOWN' || code === 'TRYAGAIN' || code === 'MASTERDOWN';
+  let message = error.message;
+  if (isRedirectionsExhausted(error)) {
+    const at = message.indexOf(LAST_ERROR);
+    // "Last error: Error: Connection is closed." / "… ReplyError: CLUSTERDOWN …"
+    message = at < 0 ? '' : message.slice(at + LAST_ERROR.length).replace(/^\w*Error: /, '');
+  }
+  if (message === CONNECTION_CLOSED) return true;
+  return NOT_RUN_CODES.has(REPLY_CODE.exec(message)?.[1] ?? '');
+}
+
+/** A pipeline's commands left unanswered when its connection closed: sent, so they may have run. */
+function isAbortedByClose(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command aborted due to connection close';
 }
 
 /** The failure is the slot's master being gone or unreachable, not the command's own error. */
 export function isSlotUnavailable(error: unknown): boolean {
-  return isConnectionFailure(error) || isRedirectionsExhausted(error) || isNotRunRefusal(error);
+  return (
+    isConnectionFailure(error) ||
+    isAbortedByClose(error) ||
+    isRedirectionsExhausted(error) ||
+    isNotRun(error)
+  );
 }
 
 /**
@@ -45,17 +90,17 @@ export interface ClusterWriteContext {
 }
 
 /**
- * A write the slot's master failed. A refusal that says nothing ran (CLUSTERDOWN, TRYAGAIN) is
- * run again whatever the write; a lost reply (connection closed, timeout, ioredis' retries run
- * out on a closed connection) only for an idempotent write, since the write may have run.
+ * A write the slot's master failed. One that never ran (refused: CLUSTERDOWN, TRYAGAIN; never
+ * written: the connection closed first) is run again whatever the write; one whose reply was
+ * lost (sent, then the connection closed or the command timed out) only if idempotent, since it
+ * may have run: any other rejects with `COMMAND_MAY_HAVE_EXECUTED`, as under Sentinel.
  */
 export function decideClusterWrite(
   error: unknown,
   context: ClusterWriteContext,
 ): ClusterWriteOutcome {
   if (!isSlotUnavailable(error)) return 'rethrow';
-  const notRun = isNotRunRefusal(error);
-  if (!notRun && !context.idempotent) return 'reject-may-have-executed';
+  if (!isNotRun(error) && !context.idempotent) return 'reject-may-have-executed';
   if (context.elapsed >= context.failoverTimeout) return 'reject-unavailable';
   return 'rerun';
 }
