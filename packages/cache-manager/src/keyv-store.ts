@@ -366,6 +366,15 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
 
   /** One read for the reads of a batch (a `GET` for a single key); each gets its keys' values. */
   #readAll(reads: string[][]): Promise<(string | null | undefined)[][]> {
+    if (reads.length === 1 && this.#local === undefined) {
+      // The usual lone read: no batch to split.
+      const keys = reads[0] as string[];
+      const sent =
+        keys.length === 1
+          ? this.#backend.read((node) => node.get(keys[0] as string))
+          : this.#backend.read((node) => mgetInOrder(node, keys));
+      return sent.then((value) => [Array.isArray(value) ? value : [value]]);
+    }
     const keys = reads.flat();
     const sent =
       this.#local !== undefined

@@ -68,8 +68,9 @@ function guardPipeline(pipeline: QueuedPipeline, mode: LendMode): void {
   };
 }
 
-function guardedView(redis: Redis, mode: LendMode): Redis {
+function guardedView(redis: Redis, mode: LendMode, onSend?: (command: object) => void): Redis {
   function sendCommand(command: SentCommand, stream?: unknown, ...rest: unknown[]): unknown {
+    onSend?.(command);
     // A pipeline's commands (sent with its stream) were checked together by its exec.
     if (stream === undefined) {
       const refusal =
@@ -108,6 +109,15 @@ const views: Record<LendMode, WeakMap<Redis, Redis>> = {
   read: new WeakMap(),
   write: new WeakMap(),
 };
+
+/**
+ * A guarded view of `redis` for one callback, which calls `onSend` with each command before it
+ * is checked and sent (every command of the callback, its pipelines' too): how the cluster
+ * client tells ioredis' routing hook, which sees only the command, which call it belongs to.
+ */
+export function lendTagged(redis: Redis, mode: LendMode, onSend: (command: object) => void): Redis {
+  return guardedView(redis, mode, onSend);
+}
 
 /** The guarded view of `redis` lent to a callback (one per connection and mode, reused). */
 export function lend(redis: Redis, mode: LendMode): Redis {

@@ -1,6 +1,8 @@
 // The cluster client on a real Redis Cluster (3 masters, 2 replicas each; one shared cluster for
 // the file, no test breaks it): where writes, reads and SCANs go, what the contract's helpers
 // do across slots, and what close() leaves.
+
+import type { Socket } from 'node:net';
 import {
   type ClusterTopology,
   startClusterTopology,
@@ -144,6 +146,52 @@ describe('ClusterClient on a real cluster', () => {
     expect(Object.values(stats.replicaReads).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
       300,
     );
+  });
+
+  // The adaptive rule itself (a lone command after a quiet tick goes at once) is tick.test.ts'.
+  it("sends a tick's commands to one node in one socket write", async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `{tick}:${i}`);
+    await client.write((m) => m.get(keys[0]!)); // the master's connection is open
+    const port = (await cluster.masterForKey('{tick}')).port;
+    const master = await client.write(async (m) =>
+      m.nodes('master').find((n) => n.options.port === port),
+    );
+    const socket = master?.stream as Socket | undefined;
+    if (socket === undefined) throw new Error(`no connection to the master on port ${port}`);
+    // What reaches the socket's writes: one chunk (`_write`) or several at once (`_writev`).
+    const single = vi.spyOn(socket, '_write');
+    const many = vi.spyOn(socket, '_writev');
+    try {
+      await Promise.all(keys.map((k) => client.write((m) => m.set(k, '1'), { idempotent: true })));
+      // The first went at once (the tick before was quiet), the other 19 together.
+      expect(single).toHaveBeenCalledTimes(1);
+      expect(many).toHaveBeenCalledTimes(1);
+      expect(many.mock.calls[0]?.[0]).toHaveLength(19);
+    } finally {
+      single.mockRestore();
+      many.mockRestore();
+    }
+  });
+
+  it('fails a command a node leaves unanswered after commandTimeout', async () => {
+    const quick = createClusterClient(cluster.location, {
+      commandTimeout: 300,
+      stallTimeout: 60_000,
+    });
+    await quick.connect();
+    const master = await cluster.masterForKey('paused');
+    try {
+      await quick.write((m) => m.get('paused')); // the master's connection is open
+      // Every client of that master waits 1 s, ours included.
+      await cluster.command(master, 'CLIENT', 'PAUSE', '1000', 'ALL');
+      const error = await quick
+        .read((node) => node.get('paused'), { readFrom: 'master' })
+        .catch((e: unknown) => e);
+      expect(String(error)).toMatch(/Command timed out/);
+    } finally {
+      await quick.close();
+      await cluster.command(master, 'PING'); // answered once the pause is over
+    }
   });
 
   it('close() leaves no socket and no timer', async () => {

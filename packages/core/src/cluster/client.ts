@@ -2,8 +2,8 @@
  * `ClusterClient`: the `RoutedClient` contract on Redis Cluster, over ioredis' `Cluster`, which
  * does the cluster protocol (slot map, MOVED/ASK, per-node connections). What this adds:
  * - reads: each read-only command to a random healthy replica of its slot (routing.ts), chosen
- *   by ioredis' `scaleReads` hook from the call's `readFrom`, carried to the hook through
- *   AsyncLocalStorage since `scaleReads` is one function for the whole `Cluster`;
+ *   by ioredis' `scaleReads` hook from the call's `readFrom`: the hook sees only the command, so
+ *   each command of a read is tagged with its call as it is sent (`lendTagged`);
  * - health: the cluster's own view (`CLUSTER SHARDS`, else `CLUSTER NODES`) and each replica's
  *   `ROLE`, polled (health.ts): a failed, loading or unlinked replica serves no read;
  * - failover: operations on a slot without a master wait for the promotion (failure.ts), other
@@ -14,7 +14,6 @@
  *   (idempotent ones: a written command is never sent again by ioredis, sent-commands.ts);
  * - `eachMaster`: one run per shard, for SCAN sweeps.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { Cluster, type Redis } from 'ioredis';
@@ -31,13 +30,15 @@ import type {
 } from '../contract.js';
 import type { NodeView, ServedBy } from '../data-node.js';
 import { redactSecrets, SentinelKitError } from '../errors.js';
-import { lend, refusalError } from '../lent.js';
+import { lend, lendTagged, refusalError } from '../lent.js';
 import type { ReadOptions, WriteOptions } from '../operations.js';
 import type { RedisConnection, RoutedConnection } from '../redis-connection.js';
 import { applyNatMap } from '../replicas.js';
 import { parseRole } from '../role.js';
 import { commandKind } from '../routing.js';
-import type { NodeAddress } from '../types.js';
+import { batchCommands } from '../tick.js';
+import type { NodeAddress, ReadFrom } from '../types.js';
+import { watchCommandTimeouts } from '../watchdog.js';
 import { decideClusterWrite, shouldRetryRead } from './failure.js';
 import {
   type ClusterShard,
@@ -68,12 +69,21 @@ import {
 
 /** What one `read()` call tells the routing hook and learns from it. */
 interface ReadCall extends ReadRoute {
-  exclude: Set<string>;
   servedBy: ServedBy;
   /** The replica the last command went to, to take out of the rotation if the call fails. */
   lastReplica: string | undefined;
   refused: boolean;
 }
+
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+
+/**
+ * The read call an ioredis command belongs to, set on the command as the call sends it, for the
+ * routing hook (`scaleReads` sees only the command). A property, not a WeakMap: it is set on
+ * every read command, and goes with the command.
+ */
+const READ_CALL = Symbol('sentinelkit.readCall');
+type Tagged = { [READ_CALL]?: ReadCall };
 
 // Between two runs of an operation waiting for a slot's master: short, since the promotion is
 // seen by the poll and each retry refreshes ioredis' slot map.
@@ -112,7 +122,6 @@ export function isClusterClient(value: unknown): value is ClusterClient {
 export class ClusterClient extends EventEmitter<RoutedClientEvents> implements RoutedClient {
   readonly #options: ResolvedClusterClientOptions;
   readonly #secrets: (string | undefined)[];
-  readonly #reads = new AsyncLocalStorage<ReadCall>();
   #cluster: Cluster | undefined;
   #status: ClientStatus = 'idle';
   #connecting: Promise<void> | undefined;
@@ -186,7 +195,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       o.nodes.map((n) => ({ host: n.host, port: n.port })),
       {
         lazyConnect: true,
-        scaleReads: (nodes: (Redis | undefined)[]) => this.#route(nodes),
+        scaleReads: (nodes: (Redis | undefined)[], command: object) => this.#route(nodes, command),
         ...(o.natMap === undefined ? {} : { natMap: (key: string) => this.#natMap(key) }),
         // Reconnects a lost cluster (every node down at once) while the client is open.
         clusterRetryStrategy: (times) =>
@@ -199,7 +208,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
           ...(o.tls === false ? {} : { tls: o.tls }),
           ...(o.keyPrefix === '' ? {} : { keyPrefix: o.keyPrefix }),
           connectTimeout: o.connectTimeout,
-          commandTimeout: o.commandTimeout,
+          // No ioredis commandTimeout: it arms a timer per command (~4 µs of CPU each, a tenth
+          // of a GET's cost); each node's queue is swept instead (watchNode), as under Sentinel.
           maxRetriesPerRequest: 1,
           // Nodes never reconnect (ioredis' cluster default), so this never applies; off all
           // the same: a written command is sent again only by the client's rules.
@@ -217,6 +227,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     cluster.on('+node', (redis: Redis) => failWrittenCommandsAsSent(redis));
     cluster.on('error', (error: Error) => this.#report(error));
     cluster.on('node error', (error: Error) => this.#report(error));
+    cluster.on('+node', (redis: Redis) => watchNode(redis, o.commandTimeout));
     cluster.on('-node', (redis: Redis) => this.#nodeLost(redis));
     const budget = o.connectTimeout * Math.max(1, o.nodes.length) + o.commandTimeout;
     try {
@@ -300,8 +311,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
    * just killed, or not connected yet): it is never chosen, and with no master connection
    * ioredis picks a node itself (which redirects it).
    */
-  #route(nodes: (Redis | undefined)[]): Redis {
-    const call = this.#reads.getStore();
+  #route(nodes: (Redis | undefined)[], command: object): Redis {
+    const call = (command as Tagged)[READ_CALL];
     const master = nodes[0] as Redis;
     if (call === undefined) return master; // a read-only command inside write(): the master
     const keys = nodes.map((n) => (n === undefined ? '' : keyOf(n)));
@@ -333,6 +344,11 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     return new Set([...this.#readable].filter((key) => !this.#failedReplicas.has(key)));
   }
 
+  /** The `Cluster` when the client is ready (the common case, answered without a promise). */
+  #readyNow(): Cluster | undefined {
+    return this.#status === 'ready' ? this.#cluster : undefined;
+  }
+
   async #ready(): Promise<Cluster> {
     if (this.#closed) throw closedError();
     if (this.#status === 'idle' && this.#connecting === undefined) {
@@ -349,8 +365,9 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
    * operation on it waits for the promotion (up to `failoverTimeout`, then `MASTER_UNAVAILABLE`)
    * and runs again if it is `idempotent` or was refused unrun; other slots are not held.
    */
-  async write<T>(fn: (master: RoutedConnection) => Promise<T>, options?: WriteOptions): Promise<T> {
-    const cluster = await this.#ready();
+  write<T>(fn: (master: RoutedConnection) => Promise<T>, options?: WriteOptions): Promise<T> {
+    const cluster = this.#readyNow();
+    if (cluster === undefined) return this.#ready().then(() => this.write(fn, options));
     const wanted = options?.waitReplicas ?? 0;
     if (wanted === 0) {
       return this.#withRetries(() => fn(lend(cluster as unknown as Redis, 'write')), options);
@@ -500,24 +517,38 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
    * …) runs once more elsewhere, and that replica leaves the rotation until the cluster's view
    * calls it healthy. `servedBy` is filled as commands are routed: `replica` once any went to one.
    */
-  async read<T>(
+  read<T>(
     fn: (node: RoutedConnection, servedBy: ServedBy) => Promise<T>,
     options?: ReadOptions,
   ): Promise<T> {
-    const cluster = await this.#ready();
-    const readFrom = options?.readFrom ?? this.#options.readFrom;
-    const exclude = new Set<string>();
+    const cluster = this.#readyNow();
+    if (cluster === undefined) return this.#ready().then(() => this.read(fn, options));
+    const reading = this.#readAttempts(cluster, fn, options?.readFrom ?? this.#options.readFrom);
+    return options?.timeout === undefined ? reading : bounded(reading, options.timeout);
+  }
+
+  async #readAttempts<T>(
+    cluster: Cluster,
+    fn: (node: RoutedConnection, servedBy: ServedBy) => Promise<T>,
+    readFrom: ReadFrom,
+  ): Promise<T> {
+    let exclude: Set<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       const call: ReadCall = {
         readFrom,
-        exclude,
+        exclude: exclude ?? NO_EXCLUSIONS,
         servedBy: { role: 'master', address: { host: '', port: 0 } },
         lastReplica: undefined,
         refused: false,
       };
       try {
-        const run = () => fn(lend(cluster as unknown as Redis, 'read'), call.servedBy);
-        const result = await bounded(this.#reads.run(call, run), options?.timeout);
+        const tag = (command: object) => {
+          (command as Tagged)[READ_CALL] = call;
+        };
+        const result = await fn(
+          lendTagged(cluster as unknown as Redis, 'read', tag),
+          call.servedBy,
+        );
         if (call.refused) throw noReplica();
         return result;
       } catch (error) {
@@ -525,6 +556,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
         if (!shouldRetryRead(error, attempt)) throw error;
         this.#counts.readRetries++;
         if (call.lastReplica !== undefined) {
+          exclude ??= new Set();
           exclude.add(call.lastReplica);
           this.#leaveRotation(call.lastReplica);
         }
@@ -900,8 +932,31 @@ function masterOfSlot(cluster: Cluster, slot: number): Redis | undefined {
 }
 
 /** ioredis' connection key of a node: `host:port` as dialled. */
+/**
+ * Fails `redis`'s commands unanswered for `commandTimeout` (a sweep of its queue, no timer per
+ * command), and sends the commands of one tick in one socket write (tick.ts): ioredis writes
+ * each command on its own, node-redis batches them. Both stop when the node's connection ends.
+ */
+function watchNode(redis: Redis, commandTimeout: number): void {
+  watchCommandTimeouts(redis, commandTimeout);
+  const send = redis.sendCommand;
+  redis.sendCommand = function batchedSend(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    // A pipeline's commands (sent with its stream) leave in one write already.
+    if (args[1] === undefined) batchCommands(this);
+    return send.apply(this, args);
+  };
+}
+
+// A connection's `host:port`, built once: the routing hook asks it for every read command.
+const keysOfConnections = new WeakMap<Redis, string>();
+
 function keyOf(redis: Redis): string {
-  return nodeKey({ host: redis.options.host!, port: redis.options.port! });
+  let key = keysOfConnections.get(redis);
+  if (key === undefined) {
+    key = nodeKey({ host: redis.options.host!, port: redis.options.port! });
+    keysOfConnections.set(redis, key);
+  }
+  return key;
 }
 
 /**
@@ -969,13 +1024,23 @@ function bounded<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
   return withDeadline(promise, ms, 'read');
 }
 
+/** `promise`, or `TIMEOUT` after `ms`: one timer and one promise, as a read pays it each time. */
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SentinelKitError('TIMEOUT', `${what} took over ${ms} ms`)),
-      ms,
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(expire, ms, reject, what, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
     );
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+function expire(reject: (error: Error) => void, what: string, ms: number): void {
+  reject(new SentinelKitError('TIMEOUT', `${what} took over ${ms} ms`));
 }
