@@ -15,6 +15,7 @@ import {
   type ResolvedSentinelClientOptions,
   resolveClusterOptions,
   resolveOptions,
+  SentinelConfigError,
 } from '@sentinelkit/core';
 import pkg from '../package.json' with { type: 'json' };
 import { type Invocation, parseInvocation, tlsOverrides, UsageError } from './args.js';
@@ -53,7 +54,7 @@ const EXIT_USAGE = 64;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let invocation: Invocation;
-  let options: ResolvedSentinelClientOptions;
+  let options: ResolvedSentinelClientOptions | undefined;
   let cluster: ResolvedClusterClientOptions | undefined;
   try {
     invocation = parseInvocation(argv, env);
@@ -65,21 +66,40 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       console.log(pkg.version);
       return 0;
     }
-    if (isClusterLocation(invocation.location)) {
-      cluster = resolveCluster(invocation);
-      return clusterCommand(invocation, cluster);
-    }
-    options = resolve(invocation);
+    if (isClusterLocation(invocation.location)) cluster = clusterOptions(invocation);
+    else options = resolve(invocation);
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`sentinelkit: ${error.message}\n\n${USAGE}`);
-      return EXIT_USAGE;
+    return reportUsageError(error);
+  }
+  // Awaited here, so that what a command throws while it runs is reported below, for both kinds
+  // of location, rather than rejecting main().
+  try {
+    if (cluster !== undefined) return await clusterCommand(invocation, cluster);
+    return await sentinelCommand(invocation, options!);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SentinelConfigError) {
+      return reportUsageError(error);
     }
-    // Config errors name the option and never carry a password.
-    console.error(`sentinelkit: ${isSentinelKitError(error) ? error.message : String(error)}`);
+    console.error(`sentinelkit: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_CODES.down;
+  }
+}
+
+/** A command line, location or option that cannot be used: exit 64, the message names it. */
+function reportUsageError(error: unknown): number {
+  if (error instanceof UsageError) {
+    console.error(`sentinelkit: ${error.message}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
+  // Config errors name the option and never carry a password.
+  console.error(`sentinelkit: ${isSentinelKitError(error) ? error.message : String(error)}`);
+  return EXIT_USAGE;
+}
 
+async function sentinelCommand(
+  invocation: Extract<Invocation, { location: string }>,
+  options: ResolvedSentinelClientOptions,
+): Promise<number> {
   if (invocation.command === 'status') {
     const report = await inspectDeployment(options);
     const assessment = assessReport(report);
@@ -93,13 +113,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return watch(options);
 }
 
-/** A cluster location with the environment's data-node credentials and `--timeout` on it. */
-function resolveCluster(invocation: Extract<Invocation, { location: string }>) {
+/**
+ * The options of a cluster command: the location with the environment's data-node credentials,
+ * `--timeout` and the TLS material (`--tls*`, `SENTINELKIT_TLS*`) laid on it. A cluster has one
+ * side, its nodes: TLS material turns TLS on for them (as for a Sentinel location that turns it
+ * on for neither side), and is the TLS of a `rediss+cluster://` location.
+ */
+export function clusterOptions(
+  invocation: Extract<Invocation, { location: string }>,
+): ResolvedClusterClientOptions {
   const { username, password, connectTimeout } = invocation.overrides;
   return resolveClusterOptions(invocation.location, {
     ...(username !== undefined && { username }),
     ...(password !== undefined && { password }),
     ...(connectTimeout !== undefined && { connectTimeout, commandTimeout: connectTimeout }),
+    ...(invocation.tls !== undefined && { tls: invocation.tls }),
   });
 }
 
