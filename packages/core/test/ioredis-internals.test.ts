@@ -10,7 +10,7 @@
 import { Socket } from 'node:net';
 import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
 import { Cluster, Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTION_CLOSED, SENT_BEFORE_CLOSE } from '../src/cluster/failure.js';
 import { failWrittenCommandsAsSent } from '../src/cluster/sent-commands.js';
 import { oldestWait } from '../src/cluster/watchdog.js';
@@ -212,12 +212,25 @@ describe('ioredis internals the core relies on', () => {
     const { server } = await serverWithHeldReplies();
     const redis = await connected((o) => new Redis(o), server);
     failWrittenCommandsAsSent(redis);
+    // One that timed out stays queued until its reply: failed again at the close.
+    const stop = watchCommandTimeouts(redis, 50);
+    const timedOut = redis.get('late');
+    await expect(timedOut).rejects.toThrow('Command timed out');
+    stop();
     const written = redis.get('held');
-    await expect.poll(() => server.commands.some((c) => c[0] === 'get')).toBe(true);
+    await expect.poll(() => server.commands.filter((c) => c[0] === 'get').length).toBe(2);
+    const again = vi.fn();
+    const command = redis.commandQueue.get(0)?.command as unknown as { reject(e: Error): void };
+    const reject = command.reject;
+    command.reject = (error: Error) => {
+      again(error.message);
+      reject.call(command, error);
+    };
     redis.stream.destroy();
     await expect(written, 'a written command failed without flushQueue').rejects.toThrow(
       SENT_BEFORE_CLOSE,
     );
+    expect(again).toHaveBeenCalledWith(SENT_BEFORE_CLOSE);
 
     // Never written: its connection could not be opened (nothing listens on the port).
     const refused = await startFakeRedis(async () => undefined);
@@ -234,5 +247,46 @@ describe('ioredis internals the core relies on', () => {
       (e: Error) => e,
     );
     expect(error?.message, 'ioredis retries only this exact message').toBe(CONNECTION_CLOSED);
+  });
+
+  it("a Cluster sends a failed command again only for ioredis' exact closed-connection message (cluster/sent-commands.ts)", () => {
+    const cluster = new Cluster([], { lazyConnect: true, retryDelayOnFailover: 100 });
+    // As once connected: handleError retries a closed connection only then.
+    (cluster as unknown as { status: string }).status = 'ready';
+    type Handlers = Record<string, (...args: unknown[]) => void>;
+    const handleError = (
+      cluster as unknown as {
+        handleError(error: Error, ttl: object, handlers: Handlers): void;
+        delayQueue: { push(bucket: string, item: unknown, options: unknown): void };
+      }
+    ).handleError;
+    expect(typeof handleError, 'Cluster#handleError is gone').toBe('function');
+    const outcome = (message: string) => {
+      let seen = 'none';
+      const handlers: Handlers = {
+        connectionClosed: () => {},
+        defaults: () => {
+          seen = 'given to the caller';
+        },
+        maxRedirections: () => {
+          seen = 'redirections';
+        },
+      };
+      const queue = (cluster as unknown as { delayQueue: { push: unknown } }).delayQueue;
+      const push = queue.push;
+      queue.push = (bucket: string) => {
+        seen = `sent again (${bucket})`;
+      };
+      try {
+        handleError.call(cluster, new Error(message), {}, handlers);
+      } finally {
+        queue.push = push;
+      }
+      return seen;
+    };
+    expect(outcome(CONNECTION_CLOSED)).toBe('sent again (failover)');
+    expect(outcome(SENT_BEFORE_CLOSE)).toBe('given to the caller');
+    expect(outcome('Command timed out')).toBe('given to the caller');
+    cluster.disconnect();
   });
 });
