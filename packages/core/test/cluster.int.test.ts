@@ -8,6 +8,7 @@ import {
   startClusterTopology,
   type TopologyNode,
 } from '@sentinelkit/testing';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ClusterClient, createClusterClient } from '../src/cluster/client.js';
 import { mgetInOrder } from '../src/cluster/keys.js';
@@ -121,19 +122,37 @@ describe('ClusterClient on a real cluster', () => {
     expect(await client.eachMaster(async (m) => m.options.port)).toHaveLength(3);
   });
 
-  it('gets many keys of many slots in order, one pipeline per node (no CROSSSLOT)', async () => {
+  it('gets many keys of many slots in order, one command per node (no CROSSSLOT)', async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `many:${i}`);
     await client.write((m) => Promise.all(keys.map((k) => m.set(k, k))), { idempotent: true });
     const asked = [...keys.slice(0, 20), 'many:missing', ...keys.slice(20)];
+    const replicas = (await cluster.shards()).flatMap((s) => s.replicas);
+    const count = async (command: string, nodes: readonly TopologyNode[] = cluster.nodes) =>
+      (await Promise.all(nodes.map((n) => calls(n, command)))).reduce((a, b) => a + b);
+    const [scriptsBefore, mgetsBefore] = [await count('eval_ro', replicas), await count('mget')];
     const values = await client.read((node) => mgetInOrder(node, asked));
     expect(values).toEqual(asked.map((k) => (k === 'many:missing' ? null : k)));
+    // 41 keys of 41 slots on 3 shards: one script per shard, on its replica, no MGET.
+    expect((await count('eval_ro', replicas)) - scriptsBefore).toBe(3);
+    expect((await count('mget')) - mgetsBefore).toBe(0);
+    // A node's keys of a single slot: one MGET.
+    const tagged = ['{one}:a', '{one}:b', '{one}:missing'];
+    await client.write((m) => m.set('{one}:a', 'A').then(() => m.set('{one}:b', 'B')));
+    await cluster.waitForReplication();
+    expect(await client.read((node) => mgetInOrder(node, tagged))).toEqual(['A', 'B', null]);
     const plain = await client.read((node) => node.mget(...keys).catch((e: Error) => e.message));
     expect(String(plain)).toMatch(/CROSSSLOT/); // what mgetInOrder spares the stores
   });
 
   it('routes call() by kind and refuses a write inside read()', async () => {
     await client.call('SET', 'called', 'x');
+    await cluster.waitForReplication();
+    const replicas = (await cluster.shard({ slot: cluster.slotOf('called') })).replicas;
+    const gets = async () => (await Promise.all(replicas.map((n) => calls(n, 'get')))).join();
+    const before = await gets();
     expect(await client.call('GET', 'called')).toBe('x');
+    // On a replica, though ioredis' command table knows only `get` in lower case.
+    expect(await gets()).not.toBe(before);
     const error = await client.read((node) => node.set('nope', '1')).catch((e: unknown) => e);
     expect(isSentinelKitError(error, 'WRITE_IN_READ')).toBe(true);
   });
@@ -154,7 +173,7 @@ describe('ClusterClient on a real cluster', () => {
     await client.write((m) => m.get(keys[0]!)); // the master's connection is open
     const port = (await cluster.masterForKey('{tick}')).port;
     const master = await client.write(async (m) =>
-      m.nodes('master').find((n) => n.options.port === port),
+      (m as unknown as Cluster).nodes('master').find((n) => n.options.port === port),
     );
     const socket = master?.stream as Socket | undefined;
     if (socket === undefined) throw new Error(`no connection to the master on port ${port}`);

@@ -83,7 +83,8 @@ const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
  * every read command, and goes with the command.
  */
 const READ_CALL = Symbol('sentinelkit.readCall');
-type Tagged = { [READ_CALL]?: ReadCall };
+const HAS_UPPER_CASE = /[A-Z]/;
+type Tagged = { [READ_CALL]?: ReadCall; name: string; isReadOnly?: boolean };
 
 // Between two runs of an operation waiting for a slot's master: short, since the promotion is
 // seen by the poll and each retry refreshes ioredis' slot map.
@@ -543,7 +544,13 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       };
       try {
         const tag = (command: object) => {
-          (command as Tagged)[READ_CALL] = call;
+          const tagged = command as Tagged;
+          tagged[READ_CALL] = call;
+          // ioredis looks its command table up by the name as given (lower case): `call('GET')`
+          // or `call('EVAL_RO')` would go to the master, past the routing hook.
+          if (HAS_UPPER_CASE.test(tagged.name) && commandKind(tagged.name) === 'read') {
+            tagged.isReadOnly = true;
+          }
         };
         const result = await fn(
           lendTagged(cluster as unknown as Redis, 'read', tag),

@@ -1,8 +1,8 @@
 /**
  * Multi-key operations on a cluster, as pure functions: keys of many slots grouped by the node
- * that serves them and, within a node, by slot, so that a `getMany` is one pipeline per node with
- * one `MGET` per slot (not one round trip per key, not a CROSSSLOT error), and the answers put
- * back in the order of the keys asked for.
+ * that serves them and, within a node, by slot, so that a `getMany` is one command per node (not
+ * one round trip per key, not a CROSSSLOT error), and the answers put back in the order of the
+ * keys asked for.
  */
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
@@ -82,8 +82,10 @@ function asCluster(connection: RoutedConnection): Cluster | undefined {
 
 /**
  * `MGET` of `keys` on a connection of the contract (`read()`'s or `write()`'s): one `MGET` on a
- * single node; on a cluster, one pipeline per node with one `MGET` per slot, merged in order
- * (an `MGET` across slots is a CROSSSLOT error; one per key is a round trip per key).
+ * single node; on a cluster, one command per node, all in flight at once, merged in order (an
+ * `MGET` across slots is a CROSSSLOT error; one per key is a round trip per key): an `MGET` for
+ * a node's keys of one slot, the {@link GET_ON_NODE} script for keys of several, else (Redis
+ * before 7, a slot map out of date) a pipeline with one `MGET` per slot.
  */
 export async function mgetInOrder(
   connection: RoutedConnection,
@@ -92,22 +94,71 @@ export async function mgetInOrder(
   if (keys.length === 0) return [];
   const cluster = asCluster(connection);
   if (cluster === undefined) return (connection as Redis).mget(...keys);
+  const prefix = cluster.options.keyPrefix ?? '';
   const groups = groupKeysByNode(
     keys,
-    cluster.options.keyPrefix ?? '',
+    prefix,
     (slot) => cluster.slots[slot]?.[0] ?? `slot ${slot}`,
   );
-  const answers = await Promise.all(
-    groups.map(async ({ slots }) => {
-      const replies = await cluster.pipeline(slots.map((group) => ['mget', ...group.keys])).exec();
-      return slots.map((group, i) => {
-        const [error, values] = replies?.[i] ?? [new Error('the pipeline was not run'), null];
-        if (error) throw error;
-        return { group, values: values as (string | null)[] };
-      });
-    }),
-  );
+  const answers = await Promise.all(groups.map(({ slots }) => getOnNode(cluster, prefix, slots)));
   return mergeInOrder(keys.length, answers.flat());
+}
+
+/**
+ * `GET` of every key in `ARGV`, in order, on the node it runs on. `KEYS[1]` (the first of them)
+ * only routes it to the node serving that key's slot; the others are of other slots that node
+ * serves. Redis runs a script that reads keys it was not given as `KEYS` if they are on that
+ * node (a key elsewhere fails the script, and nothing is lost: it only reads). `EVAL_RO`, so
+ * that it may run on a replica.
+ */
+const GET_ON_NODE =
+  'local values = {} for i, key in ipairs(ARGV) do values[i] = redis.call("GET", key) end return values';
+
+// Clusters whose nodes refused the script for good (no EVAL_RO before Redis 7): the pipeline.
+const withoutScripts = new WeakSet<Cluster>();
+
+type SlotAnswer = { group: SlotGroup; values: (string | null)[] };
+
+/** The values of one node's slot groups: one command for all of them. */
+async function getOnNode(
+  cluster: Cluster,
+  prefix: string,
+  slots: SlotGroup[],
+): Promise<SlotAnswer[]> {
+  const only = slots.length === 1 ? slots[0] : undefined;
+  if (only !== undefined) return [{ group: only, values: await cluster.mget(...only.keys) }];
+  if (!withoutScripts.has(cluster)) {
+    const keys = slots.flatMap((group) => group.keys);
+    try {
+      // ioredis prefixes KEYS, not ARGV: the ARGV keys get the prefix here.
+      // In lower case, as ioredis' command table has it: its routing then knows the command
+      // reads only, and sends it where the call's `readFrom` says (a replica by default).
+      const values = (await cluster.call(
+        'eval_ro',
+        GET_ON_NODE,
+        1,
+        keys[0] as string,
+        ...(prefix === '' ? keys : keys.map((key) => prefix + key)),
+      )) as (string | null)[];
+      let next = 0;
+      return slots.map((group) => {
+        const own = values.slice(next, next + group.keys.length);
+        next += group.keys.length;
+        return { group, values: own };
+      });
+    } catch (error) {
+      // A reply of the node (no such command, a key not on that node): the pipeline, which
+      // follows redirections. Anything else (a lost connection) is the read's to handle.
+      if ((error as Error).name !== 'ReplyError') throw error;
+      if (/unknown command/i.test((error as Error).message)) withoutScripts.add(cluster);
+    }
+  }
+  const replies = await cluster.pipeline(slots.map((group) => ['mget', ...group.keys])).exec();
+  return slots.map((group, i) => {
+    const [error, values] = replies?.[i] ?? [new Error('the pipeline was not run'), null];
+    if (error) throw error;
+    return { group, values: values as (string | null)[] };
+  });
 }
 
 /**
