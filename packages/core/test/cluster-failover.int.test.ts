@@ -351,3 +351,46 @@ describe('ClusterClient when a replica dies', () => {
     console.log(`replica kill: out of the rotation ${removedAt - killedAt} ms after the kill`);
   });
 });
+
+describe('ClusterClient watching a suspect shard', () => {
+  it("sees a frozen master's replica promoted by asking that replica ROLE, not at the next read of the view", {
+    timeout: 60_000,
+  }, async () => {
+    cluster = await startClusterTopology({
+      masters: 3,
+      replicasPerMaster: 1,
+      requireFullCoverage: false,
+    });
+    // Reads of the view far apart (and no command timeout to trigger one): only the suspect
+    // shard's replica, asked its ROLE while its master is suspect, can tell the client in time.
+    client = createClusterClient(cluster.location, {
+      healthPollInterval: 60_000,
+      failoverPollInterval: 60_000,
+      commandTimeout: 60_000,
+    });
+    await client.connect();
+    const changes: TopologyEvent[] = [];
+    client.on('topology-change', (event) => changes.push(event));
+    const slot = cluster.slotOf('{victim}');
+    await client.write((m) => m.set('{victim}:before', '1'), { idempotent: true });
+
+    const old = await cluster.freezeMaster({ slot });
+    // Held by the frozen master: it makes the master suspect after stallTimeout.
+    const held = client.write((m) => m.set('{victim}:held', '1'), { idempotent: true });
+    held.catch(() => {}); // awaited below; not unhandled if the test fails first
+    const { master } = await cluster.waitForFailover({ slot });
+    await vi.waitFor(
+      () => {
+        const change = changes.find(
+          (e) => e.type === 'MASTER_CHANGE' && e.current.port === master.port,
+        );
+        expect(change).toMatchObject({ reason: 'poll', previous: { port: old.port } });
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    // The write the frozen master held runs on the promoted one.
+    await held;
+    await cluster.thaw(old);
+    expect(await cluster.command(master, 'GET', '{victim}:held')).toBe('1');
+  });
+});

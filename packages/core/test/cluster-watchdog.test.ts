@@ -8,6 +8,7 @@ import {
   oldestWait,
   pollDelay,
   replacedMasters,
+  replicasOfSuspects,
   slotMapOnFailedNode,
   stalledNodes,
 } from '../src/cluster/watchdog.js';
@@ -39,6 +40,19 @@ describe('choosePollNode', () => {
     expect(choosePollNode(nodes.slice(0, 1), new Set(['m1:1']), undefined, () => 0)).toBe(
       undefined,
     );
+  });
+});
+
+describe('replicasOfSuspects', () => {
+  it('names the replicas of the suspect masters only, none when nothing is suspect', () => {
+    const replicaMaster = new Map([
+      ['r1:1', 'm1:1'],
+      ['r1:2', 'm1:1'],
+      ['r2:1', 'm2:1'],
+    ]);
+    expect(replicasOfSuspects(replicaMaster, new Set(['m1:1']))).toEqual(new Set(['r1:1', 'r1:2']));
+    expect(replicasOfSuspects(replicaMaster, new Set(['m1:1', 'm2:1'])).size).toBe(3);
+    expect(replicasOfSuspects(replicaMaster, new Set())).toEqual(new Set());
   });
 });
 

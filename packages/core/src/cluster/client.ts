@@ -63,6 +63,7 @@ import {
   pollDelay,
   type Replacement,
   replacedMasters,
+  replicasOfSuspects,
   slotMapOnFailedNode,
   stalledNodes,
 } from './watchdog.js';
@@ -95,6 +96,10 @@ const WAIT_MARGIN_MS = 100;
 // The longest a read of the cluster's view (or a slot-map refresh) may take on one node: a node
 // that takes longer is likely frozen, and the next poll asks another.
 const POLL_TIMEOUT_MS = 1000;
+// While a master is suspect, its replicas are asked `ROLE` this often (one command each): the
+// one the cluster promotes says `master` at once, and the view is read then, rather than up to
+// a `failoverPollInterval` later. Cheap enough that it needs no option.
+const PROBE_INTERVAL_MS = 10;
 
 /** A master the client suspects hung or lost: since when, and the counts then (for timings). */
 interface Suspicion {
@@ -139,6 +144,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   /** When the watchdog first saw each queued command (keyed by ioredis' queue items). */
   readonly #firstSeen = new WeakMap<object, number>();
   #watchTimer: NodeJS.Timeout | undefined;
+  /** The next `ROLE` probe of the suspects' replicas (see #probe); set while one runs. */
+  #probeTimer: NodeJS.Timeout | undefined;
   /** The node the last read of the view failed on: the next read asks another. */
   #avoid: string | undefined;
   /** Each replica's master, by key, from the last view. */
@@ -290,7 +297,40 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   #suspect(key: string): boolean {
     if (this.#suspects.has(key)) return false;
     this.#suspects.set(key, { since: this.#options.clock(), counts: this.#episodeCounts() });
+    this.#probeSoon();
     return true;
+  }
+
+  /** Probes the suspects' replicas every PROBE_INTERVAL_MS, until no master is suspect. */
+  #probeSoon(): void {
+    if (this.#probeTimer !== undefined || this.#closed) return;
+    this.#probeTimer = setTimeout(() => {
+      void this.#probe().finally(() => {
+        this.#probeTimer = undefined;
+        if (this.#suspects.size > 0) this.#probeSoon();
+      });
+    }, PROBE_INTERVAL_MS);
+  }
+
+  /**
+   * Asks the replicas of the suspect masters their `ROLE`. One that says `master` was promoted
+   * (the cluster's own decision: its view says so too), so the view is read now; it is read
+   * after the one in flight, if any, since that one may have asked before the promotion.
+   */
+  async #probe(): Promise<void> {
+    const cluster = this.#cluster;
+    if (cluster === undefined || this.#closed || this.#suspects.size === 0) return;
+    const replicas = replicasOfSuspects(this.#replicaMaster, new Set(this.#suspects.keys()));
+    // Also a connection not opened yet (lazy: no read went to that replica): ROLE opens it.
+    const asked = cluster.nodes('all').filter((n) => n.status !== 'end' && replicas.has(keyOf(n)));
+    const roles = await Promise.all(
+      asked.map((node) =>
+        withDeadline(node.call('ROLE'), this.#pollTimeout, 'ROLE').then(parseRole, () => undefined),
+      ),
+    );
+    if (!roles.some((role) => role?.role === 'master')) return;
+    await this.#polling;
+    if (this.#suspects.size > 0) await this.#poll();
   }
 
   #episodeCounts(): Suspicion['counts'] {
@@ -883,6 +923,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     this.#pollTimer = undefined;
     clearInterval(this.#watchTimer);
     this.#watchTimer = undefined;
+    clearTimeout(this.#probeTimer);
     this.#suspects.clear();
     this.#wakeWaiting();
     await this.#connecting?.catch(() => {});

@@ -9,7 +9,9 @@
  * - A master whose oldest unanswered command has waited `stallTimeout`, or whose connection was
  *   lost, is suspect (client.ts notes it). Suspicion only makes the client look harder: while a
  *   shard is suspect, the cluster's view is read every `failoverPollInterval`, from a replica of
- *   that shard first (the node that gets promoted knows first), never from a suspect node.
+ *   that shard first (the node that gets promoted knows first), never from a suspect node;
+ *   and the suspect's replicas are asked `ROLE` every few ms (one command each, only while a
+ *   master is suspect): the one promoted says `master` at once, and the view is read then.
  * - The client acts only on the cluster's own decision: when the view names another master for
  *   the shard's slots, ioredis' slot map is refreshed from the node that said so and the old
  *   master's connection is closed, so the writes it held are run again on the new master
@@ -42,6 +44,20 @@ export function choosePollNode(
   const pool = nearest.length > 0 ? nearest : usable;
   if (pool.length === 0) return undefined;
   return pool[Math.min(pool.length - 1, Math.floor(random() * pool.length))]!.key;
+}
+
+/**
+ * The replicas (by key) of the suspect masters, from each replica's master in the last view:
+ * the nodes asked `ROLE` while a master is suspect, since the one the cluster promotes says
+ * `master` at once.
+ */
+export function replicasOfSuspects(
+  replicaMaster: ReadonlyMap<string, string>,
+  suspects: ReadonlySet<string>,
+): Set<string> {
+  const replicas = new Set<string>();
+  for (const [replica, master] of replicaMaster) if (suspects.has(master)) replicas.add(replica);
+  return replicas;
 }
 
 /** Milliseconds until the next read of the cluster's view. */
