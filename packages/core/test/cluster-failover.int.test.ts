@@ -361,6 +361,21 @@ describe('ClusterClient watching a suspect shard', () => {
       replicasPerMaster: 1,
       requireFullCoverage: false,
     });
+    const slot = cluster.slotOf('{victim}');
+    // A node leaves out of `CLUSTER SLOTS` a replica it has not heard has copied anything, and
+    // ioredis only connects to the nodes `CLUSTER SLOTS` names: the replica copies a write, and
+    // the client connects once every node lists it.
+    await cluster.command(await cluster.masterForKey('{victim}'), 'SET', '{victim}:before', '1');
+    await vi.waitFor(
+      async () => {
+        for (const node of cluster!.nodes) {
+          const ranges = (await cluster!.command(node, 'CLUSTER', 'SLOTS')) as unknown[][];
+          const range = ranges.find(([from, to]) => Number(from) <= slot && slot <= Number(to));
+          expect(range?.length, `${node} lists the replica`).toBe(4); // from, to, master, replica
+        }
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     // Reads of the view far apart (and no command timeout to trigger one): only the suspect
     // shard's replica, asked its ROLE while its master is suspect, can tell the client in time.
     client = createClusterClient(cluster.location, {
@@ -371,8 +386,6 @@ describe('ClusterClient watching a suspect shard', () => {
     await client.connect();
     const changes: TopologyEvent[] = [];
     client.on('topology-change', (event) => changes.push(event));
-    const slot = cluster.slotOf('{victim}');
-    await client.write((m) => m.set('{victim}:before', '1'), { idempotent: true });
 
     const old = await cluster.freezeMaster({ slot });
     // Held by the frozen master: it makes the master suspect after stallTimeout.

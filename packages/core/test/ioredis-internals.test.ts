@@ -2,7 +2,9 @@
 // socket, corked per tick: tick.ts), `commandQueue` (the unanswered commands, failed by the
 // commandTimeout watchdog: watchdog.ts), that every command, pipelines' included, goes through
 // `sendCommand` (counted by durable writes: durable.ts), and a pipeline's `_queue` and
-// `_transactions` (checked before a callback's pipeline is sent: lent.ts). The first three are
+// `_transactions` (checked before a callback's pipeline is sent: lent.ts); and a Cluster's
+// `getInfoFromNode` and `delayQueue` (the cluster client's slot-map reload and re-send after a
+// failover: cluster/client.ts). The first three are
 // typed members of ioredis' `Redis` class; the last two are private to its Pipeline. All are
 // unchanged across 6.x (CI runs this file on the oldest and the newest ioredis 6:
 // .ci/ioredis-range.sh). If a version changes their shape, this file fails, by name, before any
@@ -11,6 +13,7 @@ import { Socket } from 'node:net';
 import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
 import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { resendHeldOnEnd } from '../src/cluster/client.js';
 import { CONNECTION_CLOSED, SENT_BEFORE_CLOSE } from '../src/cluster/failure.js';
 import { failWrittenCommandsAsSent } from '../src/cluster/sent-commands.js';
 import { oldestWait } from '../src/cluster/watchdog.js';
@@ -288,5 +291,49 @@ describe('ioredis internals the core relies on', () => {
     expect(outcome(SENT_BEFORE_CLOSE)).toBe('given to the caller');
     expect(outcome('Command timed out')).toBe('given to the caller');
     cluster.disconnect();
+  });
+
+  it("a Cluster puts the commands of a connection that closes in `delayQueue`'s failover bucket; `execute('failover')` re-sends them on the slot map's master (cluster/client.ts resendHeldOnEnd)", async () => {
+    // Node `a` holds every GET (a frozen master); node `b` answers. Both say `a` serves every
+    // slot, then `b` once `promoted`.
+    let promoted = false;
+    const nodes: FakeRedis[] = [];
+    const node = (name: 'a' | 'b') =>
+      startFakeRedis((args): FakeAction => {
+        const [command, sub] = args.map((a) => a.toLowerCase());
+        const owner = nodes[promoted ? 1 : 0]!;
+        if (command === 'cluster' && sub === 'slots') return [[0, 16383, [owner.host, owner.port]]];
+        if (command === 'cluster' && sub === 'info') return 'cluster_state:ok\r\n';
+        if (command === 'info') return 'loading:0\r\n'; // each node's ready check
+        if (command === 'get') return name === 'a' ? 'hang' : `from ${name}`;
+        return undefined;
+      });
+    nodes.push(await node('a'), await node('b'));
+    servers.push(...nodes);
+    const [a, b] = nodes as [FakeRedis, FakeRedis];
+    // ioredis alone would re-send a minute later: only execute('failover') re-sends in time.
+    const cluster = new Cluster([{ host: a.host, port: a.port }], {
+      lazyConnect: true,
+      retryDelayOnFailover: 60_000,
+      redisOptions: { disconnectTimeout: 1 },
+    });
+    cluster.on('error', () => {});
+    try {
+      await cluster.connect();
+      const held = cluster.get('k');
+      await expect.poll(() => a.commands.some(([c]) => c?.toLowerCase() === 'get')).toBe(true);
+      const old = cluster.nodes('master')[0]!;
+      promoted = true;
+      await new Promise((resolve) => cluster.refreshSlotsCache(resolve));
+      expect(cluster.nodes('master').map((n) => n.options.port)).toEqual([b.port]);
+      resendHeldOnEnd(cluster, old);
+      expect(await held).toBe('from b');
+    } finally {
+      cluster.disconnect();
+      // ioredis' own failover timer, armed when the held command failed.
+      const queue = (cluster as unknown as { delayQueue: { timeouts: Record<string, unknown> } })
+        .delayQueue;
+      clearTimeout(queue.timeouts.failover as NodeJS.Timeout);
+    }
   });
 });

@@ -698,11 +698,15 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
         onlineNodes(shards, this.#options.natMap),
         (slot) => cluster.slots[slot]?.[0],
       );
+      // The replaced masters' connections, found before the refresh drops them from the pool.
+      const old = replaced.map((r) => cluster.nodes('master').find((n) => keyOf(n) === r.previous));
       if (replaced.length > 0 || refresh || stale) {
         await this.#refreshSlotMap(cluster, source);
       }
       if (this.#closed) return;
-      for (const replacement of replaced) this.#switched(cluster, replacement, seenAt);
+      replaced.forEach((replacement, i) => {
+        this.#switched(cluster, replacement, seenAt, old[i]);
+      });
       if (replaced.length > 0) this.#wakeWaiting();
     } catch (error) {
       this.#report(error);
@@ -775,14 +779,22 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   }
 
   /**
-   * The cluster promoted `current` for the shard of `slot`: the old master's connection, if
-   * ioredis still has it as a master serving nothing, is closed now, so the writes it holds
+   * The cluster promoted `current` for the shard of `slot`: once the slot map no longer names
+   * the old master, its connection (`old`, if still open) is closed now, so the writes it holds
    * fail over (idempotent ones run again on `current`) instead of being acknowledged by the old
-   * master if it wakes up; then MASTER_CHANGE with the failover's timings.
+   * master if it wakes up, and ioredis re-sends them at once (see resendHeldOnEnd); then
+   * MASTER_CHANGE with the failover's timings.
    */
-  #switched(cluster: Cluster, { previous, current }: Replacement, seenAt: number): void {
-    const old = cluster.nodes('master').find((n) => keyOf(n) === previous);
-    if (old !== undefined && !cluster.slots.some((keys) => keys?.[0] === previous)) closeNow(old);
+  #switched(
+    cluster: Cluster,
+    { previous, current }: Replacement,
+    seenAt: number,
+    old: Redis | undefined,
+  ): void {
+    if (!cluster.slots.some((keys) => keys?.[0] === previous)) {
+      if (old !== undefined) closeNow(old);
+      resendHeldOnEnd(cluster, old);
+    }
     const suspicion = this.#suspects.get(previous);
     this.#suspects.delete(previous);
     const now = this.#episodeCounts();
@@ -1015,6 +1027,33 @@ function keyOf(redis: Redis): string {
  */
 interface GetInfoFromNode {
   getInfoFromNode?: (redis: Redis, callback: (error?: Error | null) => void) => void;
+}
+
+/**
+ * ioredis' `Cluster#delayQueue` (not in its public types): a command whose connection closed
+ * waits in its `failover` bucket for `retryDelayOnFailover` (100 ms), then runs again once the
+ * slot map was read. test/ioredis-internals.test.ts fails by name if its shape changes (the
+ * re-send then comes at ioredis' own pace).
+ */
+interface DelayQueueHolder {
+  delayQueue?: { execute?: (bucket: string) => void };
+}
+
+/**
+ * Once `old` (the replaced master's connection) has ended, runs the commands it held, which
+ * ioredis put in its failover queue on closing it, now: the slot map already names the new
+ * master, and ioredis would wait `retryDelayOnFailover` first. Commands ioredis queued after a
+ * lost connection before the switch (a killed master) run now too.
+ */
+export function resendHeldOnEnd(cluster: Cluster, old: Redis | undefined): void {
+  const queue = (cluster as unknown as DelayQueueHolder).delayQueue;
+  if (typeof queue?.execute !== 'function') return;
+  const resend = () => {
+    if (cluster.status === 'ready') queue.execute?.('failover');
+  };
+  // ioredis fails a closing connection's commands (into the queue), then emits `end`.
+  if (old === undefined || old.status === 'end') resend();
+  else old.once('end', resend);
 }
 
 /** Every node the view calls online, by connection key (after the NAT map). */
