@@ -139,6 +139,8 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   readonly #pauses = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  /** Masters replaced so far (slot map moved): an attempt begun before one runs again at once. */
+  #switches = 0;
   /** Masters (by key) that left a command unanswered for `stallTimeout`, or were lost. */
   readonly #suspects = new Map<string, Suspicion>();
   /** When the watchdog first saw each queued command (keyed by ioredis' queue items). */
@@ -483,6 +485,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     const deadline = options.timeout === undefined ? undefined : started + options.timeout;
     for (;;) {
       this.#counts.writes++;
+      const switches = this.#switches;
       try {
         return await run();
       } catch (error) {
@@ -514,7 +517,7 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
           });
         }
         this.#counts.writeRetries++;
-        await this.#pauseForFailover();
+        await this.#pauseForFailover(switches);
       }
     }
   }
@@ -528,9 +531,15 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     );
   }
 
-  /** Waits a moment while the cluster promotes a replica, refreshing what the client knows. */
-  async #pauseForFailover(): Promise<void> {
+  /**
+   * Waits a moment while the cluster promotes a replica, refreshing what the client knows; not
+   * at all when a master was replaced since the attempt began (`switches`, the count then): the
+   * writes the old master's connection held fail only once the switch closed it, after the
+   * waiting operations were woken, and the slot map names the new master already.
+   */
+  async #pauseForFailover(switches: number): Promise<void> {
     if (this.#closed) throw closedError();
+    if (this.#switches !== switches) return;
     this.#counts.waitingForMaster++;
     this.#queued++;
     try {
@@ -707,7 +716,10 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
       replaced.forEach((replacement, i) => {
         this.#switched(cluster, replacement, seenAt, old[i]);
       });
-      if (replaced.length > 0) this.#wakeWaiting();
+      if (replaced.length > 0) {
+        this.#switches++;
+        this.#wakeWaiting();
+      }
     } catch (error) {
       this.#report(error);
     }
