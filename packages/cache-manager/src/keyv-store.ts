@@ -4,6 +4,8 @@ import {
   escapeGlob,
   mgetInOrder,
   pipelineInOrder,
+  type SetEntry,
+  setEach,
   TickBatch,
   unlinkInSlots,
 } from '@sentinelkit/core/internal';
@@ -84,6 +86,15 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   readonly #backend: Backend;
   /** The local tier (`localCache`), `undefined` when off. */
   readonly #local: LocalCache | undefined;
+  /**
+   * The `set`s of one tick, as one command per node (see {@link set}). Every other write of the
+   * store sends them first, so that a `delete` after a `set` of the same tick is not overtaken.
+   */
+  readonly #sets = new TickBatch<void, SetEntry>((entries) =>
+    this.#backend
+      .write((master) => setEach(master, entries))
+      .then(() => entries.map(() => undefined)),
+  );
   /** The reads of one tick, as one `MGET` (see #batched). */
   readonly #reads = new TickBatch<(string | null | undefined)[], string[]>(
     (reads) => this.#readAll(reads),
@@ -230,7 +241,9 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /**
    * Stores `value` under `key` on the master: `SET key value PX ttl`, or without `PX` when `ttl`
    * is missing or not positive. A string (Keyv's serialized entry) is stored as is; anything else
-   * (Keyv with serialization off) as JSON.
+   * (Keyv with serialization off) as JSON. The `set`s of one tick (concurrent requests) leave
+   * together, as one script running their `SET`s on each master (`setEach`): a lone one is a
+   * plain `SET` sent at once, adapting as the reads do (see #batched).
    */
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     let encoded: string | Buffer;
@@ -239,38 +252,35 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     } catch (error) {
       return this.#backend.fail(error as Error, false);
     }
-    const px = expiry(ttl);
-    const written = this.#backend.write((master) => {
-      return px === undefined ? master.set(key, encoded) : master.set(key, encoded, 'PX', px);
-    });
+    const written = this.#sets.get({ key, value: encoded, px: expiry(ttl) });
     return this.#dropLocally([key], written).then(toTrue, this.#backend.falseOnError);
   }
 
   /**
-   * Stores every entry on the master in one pipelined round trip (on a cluster, one pipeline
-   * per master, all in flight at once).
+   * Stores every entry on the master with one command (`setEach`: on a cluster, one per
+   * master, all in flight at once).
    */
   setMany(entries: SentinelKeyvStoreEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    let encoded: [string, string | Buffer, number | undefined][];
+    let encoded: SetEntry[];
     try {
-      encoded = entries.map((entry) => [entry.key, encode(entry.value), expiry(entry.ttl)]);
+      encoded = entries.map((entry) => ({
+        key: entry.key,
+        value: encode(entry.value),
+        px: expiry(entry.ttl),
+      }));
     } catch (error) {
       return this.#backend.fail(error as Error, undefined);
     }
-    const keys = encoded.map(([key]) => key);
-    const written = this.#backend.write(async (master) => {
-      await pipelineInOrder(master, keys, (pipeline, key, i) => {
-        const [, value, px] = encoded[i]!;
-        if (px === undefined) pipeline.set(key, value);
-        else pipeline.set(key, value, 'PX', px);
-      });
-    });
+    this.#sets.flush();
+    const written = this.#backend.write((master) => setEach(master, encoded));
+    const keys = encoded.map((entry) => entry.key);
     return this.#backend.guard(this.#dropLocally(keys, written), undefined);
   }
 
   /** Deletes `key` (`UNLINK` on the master); `true` if it existed. */
   delete(key: string): Promise<boolean> {
+    this.#sets.flush();
     const deleted = this.#backend.write((master) => {
       return master.unlink(key);
     });
@@ -280,6 +290,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
   /** Deletes `keys` with one `UNLINK` on the master; `true` if any existed. */
   deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return Promise.resolve(false);
+    this.#sets.flush();
     // One UNLINK per slot on a cluster (keys of several slots in one is a CROSSSLOT error).
     const deleted = this.#backend.write((master) => unlinkInSlots(master, keys));
     return this.#dropLocally(keys, deleted).then(isPositive, this.#backend.falseOnError);
@@ -297,6 +308,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
       return this.#backend.fail(noNamespaceError('clear()'), undefined);
     }
     const pattern = namespace ? `${escapeGlob(namespace)}:*` : '*';
+    this.#sets.flush();
     this.#local?.flush('clear');
     return this.#backend.guard(
       this.#backend.deleteMatching(pattern).then(() => undefined),
@@ -331,6 +343,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    * shared with other code must survive that.
    */
   disconnect(): Promise<void> {
+    this.#sets.flush();
     this.#local?.close();
     return this.#backend.close();
   }

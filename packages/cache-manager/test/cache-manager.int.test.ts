@@ -201,6 +201,51 @@ describe('cache-manager 7 on a Sentinel deployment (1 master, 2 replicas, 3 sent
     await cache.clear();
   });
 
+  it('concurrent sets of one tick go to the master as one script, in order; other writes do not overtake them', async () => {
+    const { cache } = consistentCache('sets');
+    const master = await topology.currentMaster();
+    await resetStats(topology);
+    const masterCalls = async () => ({
+      set: (await commandStats(topology, master, 'set')).calls,
+      eval: (await commandStats(topology, master, 'eval')).calls,
+    });
+    // 100 sets in one tick after a quiet one: the first goes at once (a SET), the other 99 as
+    // one script (whose SETs Redis counts too). TTLs and values as asked.
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => cache.set(`s${i}`, i, i % 2 ? 60_000 : 0)),
+    );
+    expect(await masterCalls()).toEqual({ set: 100, eval: 1 });
+    expect(await cache.mget(Array.from({ length: 100 }, (_, i) => `s${i}`))).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    expect(await pttl('sets:s1')).toBeGreaterThan(59_000);
+    expect(await pttl('sets:s2')).toBe(-1);
+
+    await cache.clear();
+
+    // In one busy tick: the last set of a key wins, a delete after a set deletes, a set after a
+    // delete stays, setMany and clear() follow the sets before them. Called on the store: Keyv
+    // itself reorders (its set awaits serialization, its delete does not). On one connection:
+    // writes with waitReplicas each take a connection of their own, in no order between them.
+    const ordered = createKeyv(client, { readFrom: 'master', throwOnErrors: true }).store;
+    await Promise.all([ordered.set('order:warm1', '1'), ordered.set('order:warm2', '2')]);
+    await Promise.all([
+      ordered.set('order:a', '1'),
+      ordered.set('order:a', '2'),
+      ordered.set('order:b', '1'),
+      ordered.delete('order:b'),
+      ordered.delete('order:c'),
+      ordered.set('order:c', '3'),
+      ordered.set('order:d', '1'),
+      ordered.setMany([{ key: 'order:d', value: '4' }]),
+    ]);
+    const keys = ['order:a', 'order:b', 'order:c', 'order:d'];
+    expect(await ordered.getMany(keys)).toEqual(['2', undefined, '3', '4']);
+    await Promise.all([ordered.set('order:e', '1'), ordered.deleteMany(['order:e'])]);
+    expect(await ordered.get('order:e')).toBeUndefined();
+    await ordered.deleteMany([...keys, 'order:warm1', 'order:warm2']);
+  });
+
   it('clear() deletes only its own namespace: other namespaces and unrelated keys stay', async () => {
     const { cache } = consistentCache('app');
     const other = consistentCache('app2');

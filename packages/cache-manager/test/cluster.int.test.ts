@@ -74,6 +74,30 @@ describe('multi-key writes and lookups across shards', () => {
     await keyv.disconnect();
   });
 
+  it('Keyv: concurrent sets of one tick as one script per master, values and TTLs as asked', async () => {
+    const keyv = createKeyv(cluster.location, { namespace: 'ts', throwOnErrors: true });
+    expect(shardsOf(keys.map((k) => `ts:${k}`))).toBe(3);
+    await keyv.set('warm', 0); // connected; the next tick's first set goes at once
+    const masters = (await cluster.shards()).map((s) => s.master);
+    const evals = async () =>
+      (await Promise.all(masters.map((m) => cluster.commandCalls(m, 'eval')))).reduce(
+        (a, b) => a + b,
+      );
+    const before = await evals();
+    await Promise.all(keys.map((key, i) => keyv.set(key, i, i % 2 ? 60_000 : undefined)));
+    // The first went at once; the other 39, over 3 masters, as one script on each.
+    expect((await evals()) - before).toBe(3);
+    expect(await keyv.get(keys)).toEqual(keys.map((_, i) => i));
+    for (const [i, key] of keys.slice(0, 4).entries()) {
+      const pttl = Number(
+        await cluster.command(await cluster.masterForKey(`ts:${key}`), 'PTTL', `ts:${key}`),
+      );
+      if (i % 2) expect(pttl).toBeGreaterThan(59_000);
+      else expect(pttl).toBe(-1);
+    }
+    await keyv.disconnect();
+  });
+
   it("legacy store's mset across shards, read back with mget in order", async () => {
     const store = createLegacyStore(cluster.location, {
       namespace: 'lm',

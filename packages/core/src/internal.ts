@@ -26,6 +26,8 @@ export {
   mergeInOrder,
   mgetInOrder,
   pipelineInOrder,
+  type SetEntry,
+  setEach,
   slotOf,
   unlinkInSlots,
   unlinkPerSlot,

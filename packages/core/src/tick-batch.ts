@@ -83,6 +83,11 @@ export class TickBatch<T, I = string> {
     });
   }
 
+  /** Sends what is waiting now, not at the end of the tick (before something that must follow it). */
+  flush(): void {
+    this.#flush();
+  }
+
   #sendNow(items: I[]): Promise<T[]> {
     try {
       return this.send(items);

@@ -161,6 +161,94 @@ async function getOnNode(
   });
 }
 
+/** One `SET` of {@link setEach}: `px` milliseconds to live, none without. */
+export interface SetEntry {
+  key: string;
+  value: string | Buffer;
+  px: number | undefined;
+}
+
+/**
+ * `SET` of every `ARGV` triplet (key, value, milliseconds to live or `''`), in order, on the node
+ * it runs on; `KEYS[1]` (the first key) only routes it, as for {@link GET_ON_NODE} (a key of
+ * another node fails the script from that key on: the caller runs the `SET`s again one by one,
+ * which a `SET` allows).
+ */
+const SET_ON_NODE =
+  'for i = 1, #ARGV, 3 do if ARGV[i + 2] == "" then redis.call("SET", ARGV[i], ARGV[i + 1]) else redis.call("SET", ARGV[i], ARGV[i + 1], "PX", ARGV[i + 2]) end end return #ARGV / 3';
+
+/**
+ * `SET`s of `entries` (each `SET key value [PX px]`) on a write connection of the contract,
+ * with one command per node, all nodes at once: a plain `SET` for a lone entry, else the
+ * {@link SET_ON_NODE} script: one command for Redis to run and one reply to parse, where a
+ * command per entry is what a client pays most for under load. Where a node refuses the script,
+ * a pipeline of `SET`s. In order for one key: the last entry of a key wins.
+ */
+export async function setEach(
+  connection: RoutedConnection,
+  entries: readonly SetEntry[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const cluster = asCluster(connection);
+  if (cluster === undefined) {
+    await setOnNode(connection as Redis, (connection as Redis).options.keyPrefix ?? '', entries);
+    return;
+  }
+  const prefix = cluster.options.keyPrefix ?? '';
+  const groups = groupKeysByNode(
+    entries.map((entry) => entry.key),
+    prefix,
+    (slot) => cluster.slots[slot]?.[0] ?? `slot ${slot}`,
+  );
+  await Promise.all(
+    groups.map(({ slots }) => {
+      const positions = slots.flatMap((group) => group.positions).sort((a, b) => a - b);
+      return setOnNode(
+        cluster,
+        prefix,
+        positions.map((i) => entries[i] as SetEntry),
+      );
+    }),
+  );
+}
+
+/** The `SET`s of one node's entries (a `Redis`, or the `Cluster` routing by the first key). */
+async function setOnNode(
+  node: Redis | Cluster,
+  prefix: string,
+  entries: readonly SetEntry[],
+): Promise<void> {
+  const setOne = ({ key, value, px }: SetEntry) =>
+    px === undefined ? node.set(key, value) : node.set(key, value, 'PX', px);
+  if (entries.length === 1) {
+    await setOne(entries[0] as SetEntry);
+    return;
+  }
+  const args: (string | Buffer | number)[] = [];
+  for (const { key, value, px } of entries) args.push(prefix + key, value, px ?? '');
+  try {
+    // ioredis prefixes KEYS, not ARGV: the ARGV keys got the prefix above.
+    await node.call('eval', SET_ON_NODE, 1, (entries[0] as SetEntry).key, ...args);
+    return;
+  } catch (error) {
+    // A reply of the node (a key it does not serve, scripts disabled): the SETs one by one,
+    // which follow redirections. Anything else (a lost connection) is the write's to handle.
+    if ((error as Error).name !== 'ReplyError') throw error;
+  }
+  if ((node as Cluster).isCluster === true) {
+    // A slot map out of date may have put keys of other nodes here: each SET on its own, routed
+    // by ioredis (a pipeline may not span nodes).
+    await Promise.all(entries.map(setOne));
+    return;
+  }
+  const pipeline = node.pipeline();
+  for (const { key, value, px } of entries) {
+    if (px === undefined) pipeline.set(key, value);
+    else pipeline.set(key, value, 'PX', px);
+  }
+  repliesOf(await pipeline.exec(), entries.length);
+}
+
 /**
  * A key of the shard serving `key`: `base` on a single node; on a cluster `base{n}`, with the
  * smallest `n` whose slot the master of `key`'s slot serves (so the same key in every process
