@@ -9,8 +9,18 @@ import { SentinelConfigError, SentinelKitError } from './errors.js';
  * caller gave up could overwrite a newer value). One already sent may still
  * take effect on the server; the message says which.
  */
-/** The deadline of each wrapped function, for the client's waits (see {@link deadlineOf}). */
-const deadlines = new WeakMap<object, AbortSignal>();
+/**
+ * The deadline of a wrapped function, for the client's waits (see {@link deadlineOf}). Its
+ * AbortController is made only when a wait asks for it: most calls never wait, and a controller
+ * per call costs about as much as the rest of the wrapping.
+ */
+interface Deadline {
+  controller: AbortController | undefined;
+  /** Set once the call is past its timeout. */
+  error: Error | undefined;
+}
+
+const deadlines = new WeakMap<object, Deadline>();
 
 /**
  * The signal that aborts when the call that `fn` belongs to is past its timeout, if `fn` was
@@ -18,7 +28,13 @@ const deadlines = new WeakMap<object, AbortSignal>();
  * at failoverTimeout. The client looks it up where it waits, so no path has to pass it along.
  */
 export function deadlineOf(fn: object): AbortSignal | undefined {
-  return deadlines.get(fn);
+  const deadline = deadlines.get(fn);
+  if (deadline === undefined) return undefined;
+  if (deadline.controller === undefined) {
+    deadline.controller = new AbortController();
+    if (deadline.error !== undefined) deadline.controller.abort(deadline.error);
+  }
+  return deadline.controller.signal;
 }
 
 export function withDeadline<N, T, R extends unknown[] = []>(
@@ -43,14 +59,15 @@ export function withDeadline<N, T, R extends unknown[] = []>(
     sent = true;
     return fn(node, ...rest);
   };
-  const deadline = new AbortController();
-  deadlines.set(guarded, deadline.signal);
+  const deadline: Deadline = { controller: undefined, error: undefined };
+  deadlines.set(guarded, deadline);
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       expired = true;
       const error = timedOut(what, timeout, sent);
       reject(error);
-      deadline.abort(error);
+      deadline.error = error;
+      deadline.controller?.abort(error);
     }, timeout);
     start(guarded).then(
       (value) => {
