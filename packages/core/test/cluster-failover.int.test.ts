@@ -353,7 +353,7 @@ describe('ClusterClient when a replica dies', () => {
 });
 
 describe('ClusterClient watching a suspect shard', () => {
-  it("sees a frozen master's replica promoted by asking that replica ROLE, not at the next read of the view", {
+  it("sees a frozen master's replica promoted by asking that replica ROLE, not at the next read of the view; the write the old master held runs again at once", {
     timeout: 60_000,
   }, async () => {
     cluster = await startClusterTopology({
@@ -386,10 +386,28 @@ describe('ClusterClient watching a suspect shard', () => {
     await client.connect();
     const changes: TopologyEvent[] = [];
     client.on('topology-change', (event) => changes.push(event));
+    await client.write((m) => m.set('{victim}:open', '1'), { idempotent: true }); // connected
 
     const old = await cluster.freezeMaster({ slot });
-    // Held by the frozen master: it makes the master suspect after stallTimeout.
-    const held = client.write((m) => m.set('{victim}:held', '1'), { idempotent: true });
+    // Held by the frozen master: it makes the master suspect after stallTimeout. The switch
+    // closes its connection, failing it as sent (it may have run), and the client runs it again
+    // (idempotent). It began before the switch, so it runs again at once, without the pause an
+    // operation waiting for a promotion takes: no macrotask (an immediate set when it failed)
+    // runs between its failure and its next attempt.
+    let attempts = 0;
+    let turnPassed: boolean | undefined;
+    const held = client.write(
+      (m) => {
+        attempts++;
+        if (attempts === 2) turnPassed ??= false;
+        const sent = m.set('{victim}:held', '1');
+        if (attempts === 1) {
+          sent.catch(() => setImmediate(() => (turnPassed ??= true)));
+        }
+        return sent;
+      },
+      { idempotent: true },
+    );
     held.catch(() => {}); // awaited below; not unhandled if the test fails first
     const { master } = await cluster.waitForFailover({ slot });
     await vi.waitFor(
@@ -401,8 +419,10 @@ describe('ClusterClient watching a suspect shard', () => {
       },
       { timeout: 10_000, interval: 10 },
     );
-    // The write the frozen master held runs on the promoted one.
+    // The write the frozen master held runs on the promoted one, at once.
     await held;
+    expect(attempts).toBe(2);
+    expect(turnPassed, 'the rerun waited for a later turn of the event loop').toBe(false);
     await cluster.thaw(old);
     expect(await cluster.command(master, 'GET', '{victim}:held')).toBe('1');
   });
