@@ -144,6 +144,36 @@ describe('ClusterClient on a real cluster', () => {
     expect(String(plain)).toMatch(/CROSSSLOT/); // what mgetInOrder spares the stores
   });
 
+  it("never answers a node's keys from the node a slot migrates to, where they are not yet", async () => {
+    // Two slots of one shard migrating to another (CLUSTER SETSLOT … MIGRATING/IMPORTING): a key
+    // absent from the source is redirected with ASK, a key still there is served by the source.
+    // The script reads every slot's keys on the node its first key leads to: followed to the
+    // target with ASKING, it read the present key, still on the source only, as missing.
+    const [source, target] = await cluster.shards();
+    if (source === undefined || target === undefined) throw new Error('the cluster has 3 shards');
+    const tags: string[] = [];
+    for (let n = 0; tags.length < 2; n++) {
+      if (cluster.shardIndexOf(cluster.slotOf(`t${n}`)) === source.index) tags.push(`t${n}`);
+    }
+    const [absent, present] = [`{${tags[0]}}absent`, `{${tags[1]}}present`];
+    await client.write((m) => m.del(absent).then(() => m.set(present, 'P')), { idempotent: true });
+    const slots = [cluster.slotOf(absent), cluster.slotOf(present)];
+    const [sourceId, targetId] = [cluster.nodeId(source.master), cluster.nodeId(target.master)];
+    const setSlots = (node: TopologyNode, ...state: string[]) =>
+      Promise.all(slots.map((slot) => cluster.command(node, 'CLUSTER', 'SETSLOT', slot, ...state)));
+    await setSlots(target.master, 'IMPORTING', sourceId);
+    await setSlots(source.master, 'MIGRATING', targetId);
+    try {
+      const values = await client.read((node) => mgetInOrder(node, [absent, present]), {
+        readFrom: 'master',
+      });
+      expect(values).toEqual([null, 'P']);
+    } finally {
+      await setSlots(source.master, 'STABLE');
+      await setSlots(target.master, 'STABLE');
+    }
+  });
+
   it('routes call() by kind and refuses a write inside read()', async () => {
     await client.call('SET', 'called', 'x');
     await cluster.waitForReplication();

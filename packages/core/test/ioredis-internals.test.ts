@@ -11,7 +11,7 @@
 // behaviour built on them silently degrades.
 import { Socket } from 'node:net';
 import { type FakeAction, type FakeRedis, startFakeRedis } from '@sentinelkit/testing';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Command, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resendHeldOnEnd } from '../src/cluster/client.js';
 import { CONNECTION_CLOSED, SENT_BEFORE_CLOSE } from '../src/cluster/failure.js';
@@ -335,5 +335,17 @@ describe('ioredis internals the core relies on', () => {
         .delayQueue;
       clearTimeout(queue.timeouts.failover as NodeJS.Timeout);
     }
+  });
+
+  it("a Cluster replaces a command's reject with its redirecting one as it sends it (cluster/keys.ts)", () => {
+    const cluster = new Cluster([], { lazyConnect: true });
+    (cluster as unknown as { status: string }).status = 'ready'; // no slot map: queued offline
+    const command = new Command('get', ['k']);
+    command.promise.catch(() => {});
+    const own = command.reject;
+    cluster.sendCommand(command);
+    expect(command.reject, 'Cluster#sendCommand no longer wraps reject').not.toBe(own);
+    (cluster as unknown as { status: string }).status = 'wait';
+    cluster.disconnect();
   });
 });

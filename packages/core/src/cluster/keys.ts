@@ -5,7 +5,7 @@
  * keys asked for.
  */
 import calculateSlot from 'cluster-key-slot';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { type ChainableCommander, type Cluster, Command, type Redis } from 'ioredis';
 import type { RoutedConnection } from '../redis-connection.js';
 
 /** The keys of one slot, with their positions in the caller's list. */
@@ -130,16 +130,7 @@ async function getOnNode(
   if (!withoutScripts.has(cluster)) {
     const keys = slots.flatMap((group) => group.keys);
     try {
-      // ioredis prefixes KEYS, not ARGV: the ARGV keys get the prefix here.
-      // In lower case, as ioredis' command table has it: its routing then knows the command
-      // reads only, and sends it where the call's `readFrom` says (a replica by default).
-      const values = (await cluster.call(
-        'eval_ro',
-        GET_ON_NODE,
-        1,
-        keys[0] as string,
-        ...(prefix === '' ? keys : keys.map((key) => prefix + key)),
-      )) as (string | null)[];
+      const values = await getOnOneNode(cluster, keys, prefix);
       let next = 0;
       return slots.map((group) => {
         const own = values.slice(next, next + group.keys.length);
@@ -147,10 +138,15 @@ async function getOnNode(
         return { group, values: own };
       });
     } catch (error) {
-      // A reply of the node (no such command, a key not on that node): the pipeline, which
-      // follows redirections. Anything else (a lost connection) is the read's to handle.
+      // A reply of the node (a key not on that node, an ASK): an MGET per slot, each following
+      // its own redirections. Anything else (a lost connection) is the read's to handle.
       if ((error as Error).name !== 'ReplyError') throw error;
-      if (/unknown command/i.test((error as Error).message)) withoutScripts.add(cluster);
+      if (!/unknown command/i.test((error as Error).message)) {
+        return Promise.all(
+          slots.map(async (group) => ({ group, values: await cluster.mget(...group.keys) })),
+        );
+      }
+      withoutScripts.add(cluster); // no EVAL_RO before Redis 7: the pipeline from now on
     }
   }
   const replies = await cluster.pipeline(slots.map((group) => ['mget', ...group.keys])).exec();
@@ -247,6 +243,37 @@ async function setOnNode(
     else pipeline.set(key, value, 'PX', px);
   }
   repliesOf(await pipeline.exec(), entries.length);
+}
+
+/**
+ * {@link GET_ON_NODE} of `keys` on the node serving the first one's slot. ioredis follows a
+ * MOVED (the script then runs on the new owner, which fails it for any key it does not serve)
+ * but not an ASK: a migrating slot's source asks for the first key when it no longer has it,
+ * and on the target, under `ASKING`, Redis lets the script read every slot the target imports,
+ * keys still on the source included, as missing. The ASK reaches the caller as the node's
+ * reply.
+ */
+function getOnOneNode(
+  cluster: Cluster,
+  keys: string[],
+  prefix: string,
+): Promise<(string | null)[]> {
+  // In lower case, as ioredis' command table has it: its routing then knows the command reads
+  // only, and sends it where the call's `readFrom` says (a replica by default). ioredis
+  // prefixes KEYS, not ARGV: the ARGV keys get the prefix here.
+  const argv = prefix === '' ? keys : keys.map((key) => prefix + key);
+  const command = new Command('eval_ro', [GET_ON_NODE, 1, keys[0] as string, ...argv], {
+    replyEncoding: 'utf8',
+    ...(prefix === '' ? {} : { keyPrefix: prefix }),
+  });
+  const failAsIs = command.reject;
+  const sent = cluster.sendCommand(command) as Promise<(string | null)[]>;
+  // The Cluster replaced `reject` with its redirecting one as it sent the command (checked by
+  // test/ioredis-internals.test.ts).
+  const redirect = command.reject;
+  command.reject = (error: Error) =>
+    (error.message.startsWith('ASK ') ? failAsIs : redirect).call(command, error);
+  return sent;
 }
 
 /**
