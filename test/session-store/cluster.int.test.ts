@@ -5,9 +5,13 @@
 // CROSSSLOT on a cluster (connect-redis#360).
 import { type ClusterClient, createClusterClient } from '@sentinelkit/core';
 import { SentinelStore } from '@sentinelkit/express-session';
-import { type ClusterTopology, startClusterTopology } from '@sentinelkit/testing';
+import {
+  type ClusterTopology,
+  startClusterTopology,
+  untilReplicaCount,
+} from '@sentinelkit/testing';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, expect, vi } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import {
   type MasterView,
   type SessionStoreFactory,
@@ -30,14 +34,7 @@ beforeAll(async () => {
       client.write((m) => m.set(`warm:${k}`, '1'), { idempotent: true }),
     ),
   );
-  await vi.waitFor(
-    () => {
-      const shards = client.topology().shards;
-      expect(shards).toHaveLength(3);
-      for (const shard of shards) expect(shard.replicas).toHaveLength(1);
-    },
-    { timeout: 15_000, interval: 50 },
-  );
+  await untilReplicaCount(client, 3);
   // Straight to each key's master, bypassing the store (ioredis' Cluster reads from masters).
   raw = new Cluster(cluster.startupNodes, { lazyConnect: true });
   await raw.connect();

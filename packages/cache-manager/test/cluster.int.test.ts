@@ -2,8 +2,12 @@
 // same store code as on Sentinel, through the contract (createClient picks the cluster client).
 // Keys of a namespace spread over every slot, so each multi-key operation crosses slots (and
 // nodes: a pipeline over keys of several nodes is refused by ioredis' Cluster).
-import { type ClusterTopology, startClusterTopology } from '@sentinelkit/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type ClusterTopology,
+  startClusterTopology,
+  untilReplicaCount,
+} from '@sentinelkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyv, createLegacyStore, type SentinelKeyvStore } from '../src/index.js';
 
 let cluster: ClusterTopology;
@@ -56,14 +60,7 @@ describe('multi-key writes and lookups across shards', () => {
     // The store's own client calls a replica readable once its poll (every second) has seen it
     // past loading: on this fresh cluster, maybe not yet.
     const client = (keyv.store as SentinelKeyvStore).client;
-    await vi.waitFor(
-      () => {
-        const shards = client.topology().shards;
-        expect(shards).toHaveLength(3);
-        for (const shard of shards) expect(shard.replicas).toHaveLength(1);
-      },
-      { timeout: 15_000, interval: 50 },
-    );
+    await untilReplicaCount(client, 3);
     expect(await keyv.get(keys)).toEqual(keys.map((_, i) => i));
     const asked = [...keys.slice(0, 20), 'absent1', ...keys.slice(20), 'absent2'];
     const before = client.stats().replicaReads;

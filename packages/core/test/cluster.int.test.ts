@@ -7,6 +7,7 @@ import {
   type ClusterTopology,
   startClusterTopology,
   type TopologyNode,
+  untilReplicaCount,
 } from '@sentinelkit/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -26,16 +27,9 @@ async function calls(node: TopologyNode, command: string): Promise<number> {
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
 }
 
-/** Waits (on the client's own view, polled) until every shard has `n` replicas in rotation. */
-async function untilReplicas(n: number): Promise<void> {
-  await vi.waitFor(
-    () => {
-      const shards = client.topology().shards;
-      expect(shards).toHaveLength(3);
-      for (const shard of shards) expect(shard.replicas).toHaveLength(n);
-    },
-    { timeout: 15_000, interval: 50 },
-  );
+/** Waits (on the client's events) until every shard has `n` replicas in rotation. */
+function untilReplicas(n: number): Promise<void> {
+  return untilReplicaCount(client, 3 * n);
 }
 
 beforeAll(async () => {

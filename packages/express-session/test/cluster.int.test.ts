@@ -6,8 +6,9 @@ import {
   type ClusterTopology,
   startClusterTopology,
   type TopologyNode,
+  untilReplicaCount,
 } from '@sentinelkit/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentinelStore } from '../src/index.js';
 import { sessionData, until } from './helpers.js';
 
@@ -20,14 +21,7 @@ const prefix = () => `cs${++prefixes}:`;
 
 /** Waits (on `c`'s own view) until every shard has its replica in the read rotation. */
 async function untilReplicasInRotation(c: ClusterClient): Promise<void> {
-  await vi.waitFor(
-    () => {
-      const shards = c.topology().shards;
-      expect(shards).toHaveLength(3);
-      for (const shard of shards) expect(shard.replicas).toHaveLength(1);
-    },
-    { timeout: 15_000, interval: 50 },
-  );
+  await untilReplicaCount(c, 3);
 }
 
 beforeAll(async () => {

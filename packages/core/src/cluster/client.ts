@@ -872,22 +872,25 @@ export class ClusterClient extends EventEmitter<RoutedClientEvents> implements R
     const first = this.#shards.length === 0;
     this.#shards = shards;
     this.#replicaMaster = replicaMasters(shards, natMap);
-    for (const key of readable) {
-      if (!this.#readable.has(key) || this.#failedReplicas.has(key)) {
-        this.emit('topology-change', { type: 'REPLICA_ADD', replica: addressOfKey(key) });
-      }
-    }
-    for (const key of this.#readable) {
-      if (!readable.has(key) && !this.#failedReplicas.has(key)) {
-        this.emit('topology-change', {
-          type: 'REPLICA_REMOVE',
-          replica: addressOfKey(key),
-          reason: 'down',
-        });
-      }
-    }
+    const added = [...readable].filter(
+      (key) => !this.#readable.has(key) || this.#failedReplicas.has(key),
+    );
+    const removed = [...this.#readable].filter(
+      (key) => !readable.has(key) && !this.#failedReplicas.has(key),
+    );
+    // The rotation first, then the events: a listener that looks at topology() sees the change.
     this.#readable = readable;
     this.#failedReplicas.clear();
+    for (const key of added) {
+      this.emit('topology-change', { type: 'REPLICA_ADD', replica: addressOfKey(key) });
+    }
+    for (const key of removed) {
+      this.emit('topology-change', {
+        type: 'REPLICA_REMOVE',
+        replica: addressOfKey(key),
+        reason: 'down',
+      });
+    }
     let moved = false;
     const replaced = replacedMasters(this.#masters, masters);
     this.#counts.masterChanges += replaced.length;
