@@ -464,7 +464,7 @@ function ownTimings(results: readonly RunResult[]): string {
   });
   return lines.length === 0
     ? ''
-    : `sentinelkit's own \`MASTER_CHANGE\` timings (its watchdog suspects a master that leaves a command unanswered for \`stallTimeout\`, 500 ms, or whose connection is lost, then reads the cluster's view every \`failoverPollInterval\`, 50 ms, from a replica of that shard):\n\n${lines.join('\n')}`;
+    : `sentinelkit's own \`MASTER_CHANGE\` timings (its watchdog suspects a master that leaves a command unanswered for \`stallTimeout\`, 500 ms, or whose connection is lost, then asks that shard's replicas \`ROLE\` every 10 ms and reads the cluster's view as soon as one says master, besides every \`failoverPollInterval\`, 50 ms, from a replica of that shard):\n\n${lines.join('\n')}`;
 }
 
 function optionsTable(): string {
