@@ -12,7 +12,7 @@ import {
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ClusterClient, createClusterClient } from '../src/cluster/client.js';
-import { mgetInOrder } from '../src/cluster/keys.js';
+import { mgetInOrder, setEach } from '../src/cluster/keys.js';
 import type { ServedBy } from '../src/index.js';
 import { isSentinelKitError } from '../src/index.js';
 import { scanMaster } from '../src/scan.js';
@@ -165,6 +165,37 @@ describe('ClusterClient on a real cluster', () => {
     } finally {
       await setSlots(source.master, 'STABLE');
       await setSlots(target.master, 'STABLE');
+    }
+  });
+
+  it('never writes a key on the node its slot migrates to while the key is still on the source', async () => {
+    // As above, with setEach's script: followed to the target under ASKING, its SET of a key
+    // still on the source made a second copy there (the source's, older, kept and served).
+    const [source, target] = await cluster.shards();
+    if (source === undefined || target === undefined) throw new Error('the cluster has 3 shards');
+    const tags: string[] = [];
+    for (let n = 0; tags.length < 2; n++) {
+      if (cluster.shardIndexOf(cluster.slotOf(`w${n}`)) === source.index) tags.push(`w${n}`);
+    }
+    const [absent, present] = [`{${tags[0]}}absent`, `{${tags[1]}}present`];
+    await client.write((m) => m.del(absent).then(() => m.set(present, 'old')), {
+      idempotent: true,
+    });
+    const slots = [cluster.slotOf(absent), cluster.slotOf(present)];
+    const [sourceId, targetId] = [cluster.nodeId(source.master), cluster.nodeId(target.master)];
+    const setSlots = (node: TopologyNode, ...state: string[]) =>
+      Promise.all(slots.map((slot) => cluster.command(node, 'CLUSTER', 'SETSLOT', slot, ...state)));
+    await setSlots(target.master, 'IMPORTING', sourceId);
+    await setSlots(source.master, 'MIGRATING', targetId);
+    try {
+      const entries = [absent, present].map((key) => ({ key, value: 'new', px: undefined }));
+      await client.write((m) => setEach(m, entries));
+      expect(await cluster.command(source.master, 'GET', present)).toBe('new');
+    } finally {
+      await setSlots(source.master, 'STABLE');
+      await setSlots(target.master, 'STABLE');
+      // A copy the target may have made (before the fix) of a slot it does not serve.
+      await cluster.command(target.master, 'FLUSHALL');
     }
   });
 

@@ -224,7 +224,10 @@ async function setOnNode(
   for (const { key, value, px } of entries) args.push(prefix + key, value, px ?? '');
   try {
     // ioredis prefixes KEYS, not ARGV: the ARGV keys got the prefix above.
-    await node.call('eval', SET_ON_NODE, 1, (entries[0] as SetEntry).key, ...args);
+    const first = (entries[0] as SetEntry).key;
+    await ((node as Cluster).isCluster === true
+      ? callOnFirstKeyNode(node as Cluster, 'eval', SET_ON_NODE, first, args, prefix)
+      : node.call('eval', SET_ON_NODE, 1, first, ...args));
     return;
   } catch (error) {
     // A reply of the node (a key it does not serve, scripts disabled): the SETs one by one,
@@ -246,34 +249,46 @@ async function setOnNode(
 }
 
 /**
- * {@link GET_ON_NODE} of `keys` on the node serving the first one's slot. ioredis follows a
- * MOVED (the script then runs on the new owner, which fails it for any key it does not serve)
- * but not an ASK: a migrating slot's source asks for the first key when it no longer has it,
- * and on the target, under `ASKING`, Redis lets the script read every slot the target imports,
- * keys still on the source included, as missing. The ASK reaches the caller as the node's
- * reply.
+ * `script` (`name` is `eval` or `eval_ro`) on the node serving `keys[0]`'s slot, `KEYS[1]`, with
+ * `argv`. ioredis follows a MOVED (the script then runs on the new owner, which fails it for any
+ * key it does not serve) but not an ASK: a migrating slot's source asks for the first key when
+ * it no longer has it, and on the target, under `ASKING`, Redis lets the script read and write
+ * every slot the target imports, keys still on the source included (read as missing, written as
+ * a second copy). The ASK reaches the caller as the node's reply, to run the keys one by one.
  */
-function getOnOneNode(
+function callOnFirstKeyNode<T>(
   cluster: Cluster,
-  keys: string[],
+  name: 'eval' | 'eval_ro',
+  script: string,
+  firstKey: string,
+  argv: readonly (string | Buffer | number)[],
   prefix: string,
-): Promise<(string | null)[]> {
-  // In lower case, as ioredis' command table has it: its routing then knows the command reads
-  // only, and sends it where the call's `readFrom` says (a replica by default). ioredis
-  // prefixes KEYS, not ARGV: the ARGV keys get the prefix here.
-  const argv = prefix === '' ? keys : keys.map((key) => prefix + key);
-  const command = new Command('eval_ro', [GET_ON_NODE, 1, keys[0] as string, ...argv], {
+): Promise<T> {
+  // In lower case, as ioredis' command table has it: its routing then knows whether the
+  // command reads only, and sends `eval_ro` where the call's `readFrom` says.
+  const command = new Command(name, [script, 1, firstKey, ...argv], {
     replyEncoding: 'utf8',
     ...(prefix === '' ? {} : { keyPrefix: prefix }),
   });
   const failAsIs = command.reject;
-  const sent = cluster.sendCommand(command) as Promise<(string | null)[]>;
+  const sent = cluster.sendCommand(command) as Promise<T>;
   // The Cluster replaced `reject` with its redirecting one as it sent the command (checked by
   // test/ioredis-internals.test.ts).
   const redirect = command.reject;
   command.reject = (error: Error) =>
     (error.message.startsWith('ASK ') ? failAsIs : redirect).call(command, error);
   return sent;
+}
+
+/** {@link GET_ON_NODE} of `keys` on the node serving the first one's slot. */
+function getOnOneNode(
+  cluster: Cluster,
+  keys: string[],
+  prefix: string,
+): Promise<(string | null)[]> {
+  // ioredis prefixes KEYS, not ARGV: the ARGV keys get the prefix here.
+  const argv = prefix === '' ? keys : keys.map((key) => prefix + key);
+  return callOnFirstKeyNode(cluster, 'eval_ro', GET_ON_NODE, keys[0] as string, argv, prefix);
 }
 
 /**
