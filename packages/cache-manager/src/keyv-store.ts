@@ -90,11 +90,20 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
    * The `set`s of one tick, as one command per node (see {@link set}). Every other write of the
    * store sends them first, so that a `delete` after a `set` of the same tick is not overtaken.
    */
-  readonly #sets = new TickBatch<void, SetEntry>((entries) =>
-    this.#backend
-      .write((master) => setEach(master, entries))
-      .then(() => entries.map(() => undefined)),
-  );
+  readonly #sets = new TickBatch<void, SetEntry>((entries) => {
+    const one = entries.length === 1 ? entries[0] : undefined;
+    // A lone set (the usual case with little concurrency) as a plain SET, with no batch to
+    // split: each promise on the way costs a request in flight.
+    const written =
+      one === undefined
+        ? this.#backend.write((master) => setEach(master, entries))
+        : this.#backend.write((master) =>
+            one.px === undefined
+              ? master.set(one.key, one.value)
+              : master.set(one.key, one.value, 'PX', one.px),
+          );
+    return written.then(() => entries.map(() => undefined));
+  });
   /** The reads of one tick, as one `MGET` (see #batched). */
   readonly #reads = new TickBatch<(string | null | undefined)[], string[]>(
     (reads) => this.#readAll(reads),
