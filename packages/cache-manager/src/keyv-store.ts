@@ -6,6 +6,7 @@ import {
   pipelineInOrder,
   type SetEntry,
   setEach,
+  setEntry,
   TickBatch,
   unlinkInSlots,
 } from '@sentinelkit/core/internal';
@@ -97,11 +98,7 @@ export class SentinelKeyvStore extends EventEmitter<StoreEvents> implements Keyv
     const written =
       one === undefined
         ? this.#backend.write((master) => setEach(master, entries))
-        : this.#backend.write((master) =>
-            one.px === undefined
-              ? master.set(one.key, one.value)
-              : master.set(one.key, one.value, 'PX', one.px),
-          );
+        : this.#backend.write((master) => setEntry(master, one));
     return written.then(() => entries.map(() => undefined));
   });
   /** The reads of one tick, as one `MGET` (see #batched). */

@@ -61,15 +61,23 @@ export function withDeadline<N, T, R extends unknown[] = []>(
   };
   const deadline: Deadline = { controller: undefined, error: undefined };
   deadlines.set(guarded, deadline);
+  return settleWithin(start(guarded), timeout, () => {
+    expired = true;
+    const error = timedOut(what, timeout, sent);
+    deadline.error = error;
+    deadline.controller?.abort(error);
+    return error;
+  });
+}
+
+/**
+ * `promise`, or a rejection with `expire()`'s error once `ms` have passed first: one timer and
+ * one promise, cleared when `promise` settles (a cost every call with a timeout pays).
+ */
+export function settleWithin<T>(promise: Promise<T>, ms: number, expire: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      expired = true;
-      const error = timedOut(what, timeout, sent);
-      reject(error);
-      deadline.error = error;
-      deadline.controller?.abort(error);
-    }, timeout);
-    start(guarded).then(
+    const timer = setTimeout(() => reject(expire()), ms);
+    promise.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);

@@ -28,6 +28,7 @@ export {
   pipelineInOrder,
   type SetEntry,
   setEach,
+  setEntry,
   slotOf,
   unlinkInSlots,
   unlinkPerSlot,

@@ -29,6 +29,7 @@ import type {
   ShardView,
 } from '../contract.js';
 import type { NodeView, ServedBy } from '../data-node.js';
+import { settleWithin } from '../deadline.js';
 import { redactSecrets, SentinelKitError } from '../errors.js';
 import { lend, lendTagged, refusalError } from '../lent.js';
 import type { ReadOptions, WriteOptions } from '../operations.js';
@@ -1126,23 +1127,10 @@ function bounded<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
   return withDeadline(promise, ms, 'read');
 }
 
-/** `promise`, or `TIMEOUT` after `ms`: one timer and one promise, as a read pays it each time. */
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(expire, ms, reject, what, ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-function expire(reject: (error: Error) => void, what: string, ms: number): void {
-  reject(new SentinelKitError('TIMEOUT', `${what} took over ${ms} ms`));
+  return settleWithin(
+    promise,
+    ms,
+    () => new SentinelKitError('TIMEOUT', `${what} took over ${ms} ms`),
+  );
 }

@@ -208,14 +208,22 @@ export async function setEach(
   );
 }
 
+/** `SET key value [PX px]` of one entry, on a connection of the contract or a node. */
+export function setEntry(
+  connection: RoutedConnection | Redis | Cluster,
+  { key, value, px }: SetEntry,
+): Promise<unknown> {
+  const node = connection as Redis;
+  return px === undefined ? node.set(key, value) : node.set(key, value, 'PX', px);
+}
+
 /** The `SET`s of one node's entries (a `Redis`, or the `Cluster` routing by the first key). */
 async function setOnNode(
   node: Redis | Cluster,
   prefix: string,
   entries: readonly SetEntry[],
 ): Promise<void> {
-  const setOne = ({ key, value, px }: SetEntry) =>
-    px === undefined ? node.set(key, value) : node.set(key, value, 'PX', px);
+  const setOne = (entry: SetEntry) => setEntry(node, entry);
   if (entries.length === 1) {
     await setOne(entries[0] as SetEntry);
     return;
