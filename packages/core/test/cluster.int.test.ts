@@ -32,6 +32,36 @@ function untilReplicas(n: number): Promise<void> {
   return untilReplicaCount(client, 3 * n);
 }
 
+/**
+ * Sets two slots of the first shard MIGRATING to the second (IMPORTING there), with a key of
+ * each: `absent` not on the source (so redirected with ASK), `present` on it with `value`.
+ * `end()` sets both slots STABLE again.
+ */
+async function migrateTwoSlots(tagBase: string, value: string) {
+  const [source, target] = await cluster.shards();
+  if (source === undefined || target === undefined) throw new Error('the cluster has 3 shards');
+  const tags: string[] = [];
+  for (let n = 0; tags.length < 2; n++) {
+    const tag = `${tagBase}${n}`;
+    if (cluster.shardIndexOf(cluster.slotOf(tag)) === source.index) tags.push(tag);
+  }
+  const [absent, present] = [`{${tags[0]}}absent`, `{${tags[1]}}present`];
+  await client.write((m) => m.del(absent).then(() => m.set(present, value)), {
+    idempotent: true,
+  });
+  const slots = [cluster.slotOf(absent), cluster.slotOf(present)];
+  const [sourceId, targetId] = [cluster.nodeId(source.master), cluster.nodeId(target.master)];
+  const setSlots = (node: TopologyNode, ...state: string[]) =>
+    Promise.all(slots.map((slot) => cluster.command(node, 'CLUSTER', 'SETSLOT', slot, ...state)));
+  await setSlots(target.master, 'IMPORTING', sourceId);
+  await setSlots(source.master, 'MIGRATING', targetId);
+  const end = async () => {
+    await setSlots(source.master, 'STABLE');
+    await setSlots(target.master, 'STABLE');
+  };
+  return { absent, present, source, target, end };
+}
+
 beforeAll(async () => {
   cluster = await startClusterTopology({ masters: 3, replicasPerMaster: 2 });
   client = createClusterClient(cluster.location, { healthPollInterval: 200 });
@@ -143,57 +173,27 @@ describe('ClusterClient on a real cluster', () => {
     // absent from the source is redirected with ASK, a key still there is served by the source.
     // The script reads every slot's keys on the node its first key leads to: followed to the
     // target with ASKING, it read the present key, still on the source only, as missing.
-    const [source, target] = await cluster.shards();
-    if (source === undefined || target === undefined) throw new Error('the cluster has 3 shards');
-    const tags: string[] = [];
-    for (let n = 0; tags.length < 2; n++) {
-      if (cluster.shardIndexOf(cluster.slotOf(`t${n}`)) === source.index) tags.push(`t${n}`);
-    }
-    const [absent, present] = [`{${tags[0]}}absent`, `{${tags[1]}}present`];
-    await client.write((m) => m.del(absent).then(() => m.set(present, 'P')), { idempotent: true });
-    const slots = [cluster.slotOf(absent), cluster.slotOf(present)];
-    const [sourceId, targetId] = [cluster.nodeId(source.master), cluster.nodeId(target.master)];
-    const setSlots = (node: TopologyNode, ...state: string[]) =>
-      Promise.all(slots.map((slot) => cluster.command(node, 'CLUSTER', 'SETSLOT', slot, ...state)));
-    await setSlots(target.master, 'IMPORTING', sourceId);
-    await setSlots(source.master, 'MIGRATING', targetId);
+    const { absent, present, end } = await migrateTwoSlots('t', 'P');
     try {
       const values = await client.read((node) => mgetInOrder(node, [absent, present]), {
         readFrom: 'master',
       });
       expect(values).toEqual([null, 'P']);
     } finally {
-      await setSlots(source.master, 'STABLE');
-      await setSlots(target.master, 'STABLE');
+      await end();
     }
   });
 
   it('never writes a key on the node its slot migrates to while the key is still on the source', async () => {
     // As above, with setEach's script: followed to the target under ASKING, its SET of a key
     // still on the source made a second copy there (the source's, older, kept and served).
-    const [source, target] = await cluster.shards();
-    if (source === undefined || target === undefined) throw new Error('the cluster has 3 shards');
-    const tags: string[] = [];
-    for (let n = 0; tags.length < 2; n++) {
-      if (cluster.shardIndexOf(cluster.slotOf(`w${n}`)) === source.index) tags.push(`w${n}`);
-    }
-    const [absent, present] = [`{${tags[0]}}absent`, `{${tags[1]}}present`];
-    await client.write((m) => m.del(absent).then(() => m.set(present, 'old')), {
-      idempotent: true,
-    });
-    const slots = [cluster.slotOf(absent), cluster.slotOf(present)];
-    const [sourceId, targetId] = [cluster.nodeId(source.master), cluster.nodeId(target.master)];
-    const setSlots = (node: TopologyNode, ...state: string[]) =>
-      Promise.all(slots.map((slot) => cluster.command(node, 'CLUSTER', 'SETSLOT', slot, ...state)));
-    await setSlots(target.master, 'IMPORTING', sourceId);
-    await setSlots(source.master, 'MIGRATING', targetId);
+    const { absent, present, source, target, end } = await migrateTwoSlots('w', 'old');
     try {
       const entries = [absent, present].map((key) => ({ key, value: 'new', px: undefined }));
       await client.write((m) => setEach(m, entries));
       expect(await cluster.command(source.master, 'GET', present)).toBe('new');
     } finally {
-      await setSlots(source.master, 'STABLE');
-      await setSlots(target.master, 'STABLE');
+      await end();
       // A copy the target may have made (before the fix) of a slot it does not serve.
       await cluster.command(target.master, 'FLUSHALL');
     }
